@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 import pint
 
@@ -32,9 +33,9 @@ def _preprocess(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def registry() -> pint.UnitRegistry:
+def registry() -> pint.UnitRegistry[Any]:
     """The project's unit registry (built once; pint registries are costly to create)."""
-    ureg = pint.UnitRegistry(
+    ureg: pint.UnitRegistry[Any] = pint.UnitRegistry(
         preprocessors=[_preprocess],
         autoconvert_offset_to_baseunit=True,
         on_redefinition="ignore",
@@ -47,7 +48,7 @@ def registry() -> pint.UnitRegistry:
     return ureg
 
 
-def _parse(unit: str) -> pint.Unit:
+def _parse(unit: str) -> Any:
     text = unit.strip()
     if not text:
         msg = "no unit given"

@@ -36,7 +36,7 @@ def metric_crs(frame: gpd.GeoDataFrame | gpd.GeoSeries) -> CRS:
     if len(nonempty) == 0:
         msg = "cannot choose a metric CRS for a frame without geometry"
         raise CRSError(msg)
-    crs = nonempty.estimate_utm_crs()
+    crs: CRS | None = nonempty.estimate_utm_crs()
     if crs is None:  # pragma: no cover - pyproj finds a UTM zone for any lon/lat
         msg = "no UTM zone fits this frame's extent"
         raise CRSError(msg)
