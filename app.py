@@ -1,0 +1,20 @@
+"""SymbioMap's Streamlit entry point: page setup, session state and navigation.
+
+Run with ``streamlit run app.py``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.state import init_state
+
+st.set_page_config(page_title="SymbioMap", layout="wide")
+init_state()
+# No page icons: Streamlit fetches Material icons from a CDN, and the app must work offline.
+st.navigation(
+    [
+        st.Page("ui/pages/map.py", title="Map", default=True),
+        st.Page("ui/pages/data.py", title="Data"),
+    ]
+).run()

@@ -1,0 +1,136 @@
+"""The assembled app in a real browser (Debian's Chromium), with every remote request blocked."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "artifacts"
+LOCAL_PREFIXES = ("http://127.0.0.1", "http://localhost", "ws://127.0.0.1", "data:", "blob:")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SERVER_START_TIMEOUT_S = 30.0
+MAP_TIMEOUT_MS = 25_000
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_until_up(url: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            output = server.stdout.read().decode(errors="replace") if server.stdout else ""
+            pytest.fail(f"streamlit exited with code {server.returncode}:\n{output}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.2)
+    pytest.fail(f"streamlit did not answer on {url} within {SERVER_START_TIMEOUT_S:.0f} s")
+
+
+@pytest.fixture(scope="module")
+def app_url() -> Iterator[str]:
+    """Run ``streamlit run app.py`` offline on a free port; stop it afterwards."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is missing; CI must install Debian's chromium package")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    port = _free_port()
+    env = {**os.environ, "SYMBIOMAP_OFFLINE": "1"}
+    options = f"--server.headless true --server.port {port} --server.address 127.0.0.1"
+    options += " --browser.gatherUsageStats false"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", *options.split()],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_until_up(url, server)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        if server.stdout:
+            server.stdout.close()
+
+
+def test_map_page_draws_sites_and_exchanges_offline(app_url: str) -> None:
+    from playwright.sync_api import Route, sync_playwright  # noqa: PLC0415 - only when run
+
+    blocked: list[str] = []
+
+    def only_local(route: Route) -> None:
+        url = route.request.url
+        if url.startswith(LOCAL_PREFIXES):
+            route.continue_()
+        else:
+            blocked.append(url)
+            route.abort()
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            context = browser.new_context(viewport={"width": 1400, "height": 900})
+            context.route("**/*", only_local)
+            page = context.new_page()
+            page.goto(app_url, wait_until="domcontentloaded")
+            frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+            frame.locator(".leaflet-container").wait_for(timeout=MAP_TIMEOUT_MS)
+            markers = frame.locator("path.leaflet-interactive")
+            markers.first.wait_for(timeout=MAP_TIMEOUT_MS)
+            assert markers.count() > 0
+            assert frame.locator(".symbiomap-legend").count() == 1
+            assert frame.locator(".leaflet-control-layers").count() == 1
+            assert frame.locator(".leaflet-tile").count() == 0  # offline: no tile layer
+            page.wait_for_timeout(500)  # let fitBounds finish before the screenshot
+            assert page.locator('[data-testid="stException"]').count() == 0
+            page.screenshot(path=str(ARTIFACTS / "browser-map.png"), full_page=True)
+
+            sites = frame.locator("path.leaflet-interactive[fill-opacity='0.9']")
+            sites.last.hover(force=True)
+            frame.locator(".leaflet-tooltip").first.wait_for(timeout=5_000)
+            assert "Sector" in frame.locator(".leaflet-tooltip").first.inner_text()
+
+            page.get_by_role("link", name="Data").click()
+            page.get_by_text("Validation report").wait_for(timeout=MAP_TIMEOUT_MS)
+            assert page.locator('[data-testid="stException"]').count() == 0
+        finally:
+            browser.close()
+    assert [url for url in blocked if not url.startswith("ws")] == [], blocked

@@ -1,0 +1,458 @@
+"""Build the folium map of a case: sites, parks, exchanges, legend (no Streamlit here)."""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+import re
+from typing import TYPE_CHECKING, Any
+
+import folium
+import pandas as pd
+from branca.element import MacroElement
+from jinja2 import Template
+
+from flows.nace import SECTION_NAMES
+from flows.resources import FAMILIES
+from ui.assets import make_offline
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from flows.model import Case
+
+__all__ = [
+    "MAX_WEIGHT_PX",
+    "MIN_WEIGHT_PX",
+    "OFFLINE_ENV",
+    "SECTION_COLOURS",
+    "UNPUBLISHED_WEIGHT_PX",
+    "Legend",
+    "build_map",
+    "case_summary",
+    "escape_markdown",
+    "exchange_features",
+    "line_weights",
+    "offline_mode",
+    "park_features",
+    "site_features",
+]
+
+OFFLINE_ENV = "SYMBIOMAP_OFFLINE"
+"""Set this environment variable to ``1`` to draw no tile layer (no request leaves the machine)."""
+
+MIN_WEIGHT_PX = 2.0
+MAX_WEIGHT_PX = 9.0
+UNPUBLISHED_WEIGHT_PX = 1.5
+"""Line widths in pixels: published quantities span MIN..MAX; unpublished ones are thin."""
+
+SITE_RADIUS_PX = 7
+LEGEND_WIDTH_PX = 230
+UNKNOWN_COLOUR = "#9e9e9e"
+
+_PALETTE = (
+    "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d",
+    "#1f78b4", "#b2df8a", "#fb9a99", "#fdbf6f", "#cab2d6", "#6a3d9a", "#b15928",
+    "#8dd3c7", "#bebada", "#80b1d3", "#b3de69", "#fccde5", "#bc80bd", "#ccebc5",
+    "#ffed6f",
+)  # fmt: skip
+SECTION_COLOURS: dict[str, str] = dict(zip(sorted(SECTION_NAMES), _PALETTE, strict=False))
+"""NACE section letter -> fill colour of the site markers."""
+
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*_{}\[\]()#+\-.!|<>~$:]")
+_STATUS_OPACITY = {"active": 0.9, "planned": 0.6, "historical": 0.45}
+
+
+def offline_mode() -> bool:
+    """Whether ``SYMBIOMAP_OFFLINE=1`` asks for a map without any tile layer."""
+    return os.environ.get(OFFLINE_ENV, "").strip() == "1"
+
+
+def _plain(value: object) -> str:
+    """Return ``value`` as text; missing values (None, NaN, NA) become an empty string."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    return str(value)
+
+
+def _text(value: object) -> str:
+    """Return ``value`` as HTML-escaped text; missing values become an empty string."""
+    return html.escape(_plain(value))
+
+
+def escape_markdown(text: str) -> str:
+    """Escape Markdown syntax so user text (a case name) shows literally in ``st.caption``."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\g<0>", text)
+
+
+def _format_number(value: float) -> str:
+    if value >= 100:
+        return f"{value:,.0f}"
+    return f"{value:,.3g}"
+
+
+def _representative_points(sites: gpd.GeoDataFrame) -> gpd.GeoSeries:
+    """A point per site: the point itself, or a point inside its polygon."""
+    return sites.geometry.representative_point()
+
+
+def site_features(case: Case) -> dict[str, Any]:
+    """Return the sites as a GeoJSON FeatureCollection of points with escaped text properties.
+
+    Properties: ``site_id``, ``name``, ``sector`` (letter and title), ``section``, ``nace``,
+    ``kind``, ``park``. Every string is HTML-escaped so tooltips show it as text.
+    """
+    sites = case.sites
+    points = _representative_points(sites)
+    parks = {
+        _plain(k): _plain(v)
+        for k, v in zip(case.parks["park_id"], case.parks["name"], strict=False)
+    }
+    features = []
+    for position, (idx, row) in enumerate(sites.iterrows()):
+        point = points.loc[idx]
+        section = _plain(row.get("nace_section"))
+        sector = _plain(row.get("sector")) or SECTION_NAMES.get(section, "")
+        park_id = _plain(row.get("park_id"))
+        features.append(
+            {
+                "type": "Feature",
+                "id": str(position),
+                "geometry": {"type": "Point", "coordinates": [point.x, point.y]},
+                "properties": {
+                    "site_id": _text(row["site_id"]),
+                    "name": _text(row["name"]),
+                    "section": _text(section),
+                    "sector": _text(f"{section} – {sector}" if section else ""),
+                    "nace": _text(row.get("nace")),
+                    "kind": _text(row.get("kind")),
+                    "park": _text(parks.get(park_id, park_id)),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def park_features(case: Case) -> dict[str, Any]:
+    """Return the parks as a GeoJSON FeatureCollection with escaped ``name`` and ``kind``."""
+    features = [
+        {
+            "type": "Feature",
+            "id": str(position),
+            "geometry": row.geometry.__geo_interface__,
+            "properties": {"name": _text(row.get("name")), "kind": _text(row.get("kind"))},
+        }
+        for position, (_, row) in enumerate(case.parks.iterrows())
+        if row.geometry is not None and not row.geometry.is_empty
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def line_weights(quantity: pd.Series, unit: pd.Series) -> pd.Series:
+    """Return a line width in pixels per exchange, growing with the log of its quantity.
+
+    Quantities are compared only with others of the same canonical unit: the smallest gets
+    :data:`MIN_WEIGHT_PX`, the largest :data:`MAX_WEIGHT_PX`. A unit with a single quantity
+    gets the middle width; a missing or non-positive quantity gets
+    :data:`UNPUBLISHED_WEIGHT_PX`.
+
+    Parameters
+    ----------
+    quantity
+        Canonical annual quantities (``quantity_canonical``); NaN where unpublished.
+    unit
+        Their canonical units (``unit_canonical``), aligned with ``quantity``.
+    """
+    weights = pd.Series(UNPUBLISHED_WEIGHT_PX, index=quantity.index, dtype="float64")
+    values = pd.to_numeric(quantity, errors="coerce").astype("float64")
+    published = values.notna() & (values > 0)
+    for _, group in values[published].groupby(unit[published].astype(str)):
+        logs = group.map(math.log10)
+        low, high = logs.min(), logs.max()
+        if high == low:
+            weights.loc[group.index] = (MIN_WEIGHT_PX + MAX_WEIGHT_PX) / 2
+        else:
+            span = MAX_WEIGHT_PX - MIN_WEIGHT_PX
+            weights.loc[group.index] = MIN_WEIGHT_PX + span * (logs - low) / (high - low)
+    return weights
+
+
+def _family_label(family: object) -> str:
+    key = str(family)
+    return FAMILIES[key][0] if key in FAMILIES else key
+
+
+def _family_colour(family: object) -> str:
+    key = str(family)
+    return FAMILIES[key][1] if key in FAMILIES else UNKNOWN_COLOUR
+
+
+def _quantity_text(row: pd.Series) -> str:
+    canonical = row.get("quantity_canonical")
+    if canonical is None or pd.isna(canonical):
+        return "not published"
+    text = f"{_format_number(float(canonical))} {row.get('unit_canonical', '')}"
+    original, unit = row.get("quantity"), row.get("unit")
+    if original is not None and not pd.isna(original) and unit != row.get("unit_canonical"):
+        text += f" ({_format_number(float(original))} {unit})"
+    return text
+
+
+def exchange_features(case: Case) -> dict[str, Any]:
+    """Return the exchanges as a GeoJSON FeatureCollection of lines with style properties.
+
+    Each line joins the representative points of ``from_site`` and ``to_site``; exchanges
+    naming an unknown site are left out (validation reports them). Text is HTML-escaped;
+    ``colour`` follows the resource family, ``weight`` the quantity (:func:`line_weights`)
+    and ``dash`` is set where the quantity is not published.
+    """
+    exchanges = case.exchanges
+    points = _representative_points(case.sites)
+    where = dict(zip(case.sites["site_id"], points, strict=False))
+    names = dict(zip(case.sites["site_id"], case.sites["name"], strict=False))
+    if exchanges.empty:
+        return {"type": "FeatureCollection", "features": []}
+    weights = line_weights(exchanges["quantity_canonical"], exchanges["unit_canonical"])
+    features = []
+    for position, (_, row) in enumerate(exchanges.iterrows()):
+        start, end = where.get(row["from_site"]), where.get(row["to_site"])
+        if start is None or end is None:
+            continue
+        unpublished = pd.isna(row.get("quantity_canonical"))
+        since = row.get("since")
+        features.append(
+            {
+                "type": "Feature",
+                "id": str(position),
+                "geometry": {
+                    "type": "LineString",
+                    "coordinates": [[start.x, start.y], [end.x, end.y]],
+                },
+                "properties": {
+                    "route": _text(
+                        f"{names.get(row['from_site'], row['from_site'])} → "
+                        f"{names.get(row['to_site'], row['to_site'])}"
+                    ),
+                    "resource": _text(row["resource"]),
+                    "family": _text(_family_label(row.get("family"))),
+                    "quantity": _text(_quantity_text(row)),
+                    "mode": _text(row.get("mode")),
+                    "since": _text(since if since is not None and not pd.isna(since) else ""),
+                    "status": _text(row.get("status")),
+                    "source": _text(row.get("source")),
+                    "colour": _family_colour(row.get("family")),
+                    "weight": round(float(weights.iloc[position]), 2),
+                    "dash": "6 6" if unpublished else "",
+                    "opacity": _STATUS_OPACITY.get(str(row.get("status")), 0.8),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _site_style(feature: dict[str, Any]) -> dict[str, Any]:
+    section = feature["properties"]["section"]
+    return {
+        "radius": SITE_RADIUS_PX,
+        "fill": True,
+        "fillColor": SECTION_COLOURS.get(section, UNKNOWN_COLOUR),
+        "color": "#222222",
+        "weight": 1,
+        "fillOpacity": 0.9,
+    }
+
+
+def _exchange_style(feature: dict[str, Any]) -> dict[str, Any]:
+    props = feature["properties"]
+    style = {"color": props["colour"], "weight": props["weight"], "opacity": props["opacity"]}
+    if props["dash"]:
+        style["dashArray"] = props["dash"]
+    return style
+
+
+def _park_style(_feature: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "color": "#4d4d4d",
+        "weight": 2,
+        "dashArray": "4 4",
+        "fill": True,
+        "fillColor": "#bdbdbd",
+        "fillOpacity": 0.12,
+    }
+
+
+class Legend(MacroElement):
+    """A Leaflet control in the map's bottom-left corner showing ready-made (escaped) HTML."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.control({position: "bottomleft"});
+        {{ this.get_name() }}.onAdd = function (map) {
+            var div = L.DomUtil.create("div", "symbiomap-legend");
+            div.innerHTML = {{ this.html_json }};
+            L.DomEvent.disableClickPropagation(div);
+            L.DomEvent.disableScrollPropagation(div);
+            return div;
+        };
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, body_html: str) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "Legend"
+        self.body_html = body_html
+        # json.dumps leaves "</" alone; escape it so the string cannot close the <script>.
+        self.html_json = json.dumps(body_html).replace("</", "<\\/")
+
+
+def _legend_html(sections: list[str], families: list[str]) -> str:
+    box = (
+        "background:rgba(255,255,255,0.92);padding:6px 8px;border-radius:4px;"
+        "box-shadow:0 1px 4px rgba(0,0,0,0.3);font:11px/1.3 sans-serif;"
+        f"max-width:{LEGEND_WIDTH_PX}px;max-height:70vh;overflow-y:auto"
+    )
+    parts = [
+        f'<details open style="{box}">',
+        '<summary style="cursor:pointer"><b>Legend</b></summary>',
+        "<b>Sectors (NACE)</b><br>",
+    ]
+    for section in sections:
+        colour = SECTION_COLOURS.get(section, UNKNOWN_COLOUR)
+        parts.append(
+            f'<span style="display:inline-block;width:10px;height:10px;border-radius:50%;'
+            f'border:1px solid #222;background:{colour};margin-right:4px"></span>'
+            f"{_text(section)} – {_text(SECTION_NAMES.get(section, 'unknown'))}<br>"
+        )
+    if families:
+        parts.append("<b>Exchanges</b><br>")
+        for family in families:
+            parts.append(
+                f'<span style="display:inline-block;width:18px;height:0;'
+                f'border-top:3px solid {_family_colour(family)};margin:0 4px 3px 0"></span>'
+                f"{_text(_family_label(family))}<br>"
+            )
+        parts.append(
+            '<span style="color:#555">Width grows with quantity; dashed: not published.</span>'
+        )
+    parts.append("</details>")
+    return "".join(parts)
+
+
+def _bounds(case: Case) -> list[list[float]]:
+    frames = [case.sites.geometry]
+    if not case.parks.empty:
+        frames.append(case.parks.geometry)
+    minx, miny, maxx, maxy = (
+        min(f.total_bounds[0] for f in frames),
+        min(f.total_bounds[1] for f in frames),
+        max(f.total_bounds[2] for f in frames),
+        max(f.total_bounds[3] for f in frames),
+    )
+    return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
+
+
+def build_map(case: Case, *, tiles: bool | None = None, offline_assets: bool = True) -> folium.Map:
+    """Build the map of ``case``.
+
+    Layers: park outlines, exchange lines (colour = resource family, width = quantity,
+    dashed = unpublished), sites as one GeoJson layer of circle markers coloured by NACE
+    section; plus a legend, a layer control and bounds fitted to the case.
+
+    Parameters
+    ----------
+    case
+        The case to draw (sites in EPSG:4326).
+    tiles
+        Whether to add the OpenStreetMap tile layer; ``None`` adds it unless
+        ``SYMBIOMAP_OFFLINE=1`` (see :func:`offline_mode`).
+    offline_assets
+        Whether to replace folium's CDN scripts and stylesheets by bundled ``data:`` URLs
+        (:func:`ui.assets.make_offline`).
+    """
+    use_tiles = (not offline_mode()) if tiles is None else tiles
+    bounds = _bounds(case)
+    centre = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
+    m = folium.Map(location=centre, zoom_start=13, tiles=None, control_scale=True)
+    if use_tiles:
+        folium.TileLayer("OpenStreetMap", name="OpenStreetMap").add_to(m)
+
+    if not case.parks.empty:
+        folium.GeoJson(
+            park_features(case),
+            name="Parks",
+            style_function=_park_style,
+            tooltip=folium.GeoJsonTooltip(fields=["name", "kind"], aliases=["Park", "Kind"]),
+        ).add_to(m)
+
+    lines = exchange_features(case)
+    if lines["features"]:
+        folium.GeoJson(
+            lines,
+            name="Exchanges",
+            style_function=_exchange_style,
+            tooltip=folium.GeoJsonTooltip(
+                fields=["route", "resource", "family", "quantity", "mode", "since", "status"],
+                aliases=["Exchange", "Resource", "Family", "Quantity", "Mode", "Since", "Status"],
+                sticky=True,
+            ),
+        ).add_to(m)
+
+    folium.GeoJson(
+        site_features(case),
+        name="Sites",
+        marker=folium.CircleMarker(radius=SITE_RADIUS_PX),
+        style_function=_site_style,
+        tooltip=folium.GeoJsonTooltip(
+            fields=["name", "sector", "nace", "kind", "park"],
+            aliases=["Site", "Sector", "NACE", "Kind", "Park"],
+            sticky=True,
+        ),
+    ).add_to(m)
+
+    sections = sorted({str(s) for s in case.sites.get("nace_section", pd.Series()).dropna()})
+    families = []
+    if not case.exchanges.empty:
+        families = sorted({str(f) for f in case.exchanges["family"].dropna()})
+    Legend(_legend_html(sections, families)).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    # Keep sites clear of the legend on the left.
+    m.fit_bounds(
+        bounds,
+        max_zoom=15,
+        padding_top_left=(LEGEND_WIDTH_PX + 30, 20),
+        padding_bottom_right=(20, 20),
+    )
+    if offline_assets:
+        make_offline(m)
+    return m
+
+
+def case_summary(case: Case) -> str:
+    """Return a one-line summary: case name, counts and published quantities exchanged.
+
+    Quantities are summed per canonical unit over the exchanges whose status is ``active``.
+    """
+    exchanges = case.exchanges
+    parts = [
+        case.name or "Unnamed case",
+        f"{len(case.sites)} sites",
+        f"{len(exchanges)} exchanges",
+    ]
+    if not exchanges.empty:
+        active = exchanges[exchanges["status"] == "active"]
+        published = active[active["quantity_canonical"].notna()]
+        totals = published.groupby("unit_canonical")["quantity_canonical"].sum()
+        if len(totals):
+            amounts = ", ".join(f"{_format_number(float(v))} {u}" for u, v in totals.items())
+            parts.append(f"active exchanges move {amounts}")
+        missing = len(active) - len(published)
+        if missing:
+            parts.append(f"{missing} active without a published quantity")
+    return " · ".join(parts)

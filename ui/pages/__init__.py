@@ -1,0 +1,1 @@
+"""Streamlit pages, run by ``st.navigation`` in ``app.py`` (not imported as modules)."""

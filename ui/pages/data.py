@@ -1,0 +1,96 @@
+"""Data page: choose or upload a case, read its validation report, download it."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Literal
+
+import streamlit as st
+
+import datasets
+from flows._errors import CaseReadError
+from flows.io import case_to_bytes, template_xlsx_bytes
+from ui.mapview import escape_markdown
+from ui.state import StateKeys, apply_result, load_bundled, load_upload
+
+st.header("Data")
+
+bundled_col, upload_col = st.columns(2)
+with bundled_col:
+    st.subheader("Bundled case")
+    names = datasets.available()
+    current = st.session_state.get(StateKeys.CASE_LABEL)
+    choice = st.selectbox(
+        "Case",
+        names,
+        index=names.index(current) if current in names else 0,
+        key=StateKeys.BUNDLED_CHOICE,
+    )
+    if st.button("Load bundled case", disabled=not names) and choice is not None:
+        if apply_result(load_bundled(choice), label=choice):
+            st.success(f"Loaded the bundled case {choice!r}.")
+        else:
+            st.error(f"The bundled case {choice!r} has errors; the current case is kept.")
+
+with upload_col:
+    st.subheader("Your case")
+    upload = st.file_uploader(
+        "GeoPackage, Excel workbook or zip of CSV files",
+        type=["gpkg", "xlsx", "zip"],
+        key=StateKeys.UPLOAD,
+        help="Your file stays in this session only; it is never shared with other users.",
+    )
+    if upload is not None and upload.file_id != st.session_state.get(StateKeys.UPLOAD_ID):
+        st.session_state[StateKeys.UPLOAD_ID] = upload.file_id
+        try:
+            replaced = apply_result(load_upload(upload.name, upload.getvalue()), label=upload.name)
+        except CaseReadError as err:
+            st.session_state[StateKeys.LOAD_ERROR] = escape_markdown(str(err))
+        else:
+            if not replaced:
+                name = escape_markdown(upload.name)
+                st.error(f"{name} has errors (see the report below); the case is kept.")
+    st.download_button(
+        "Blank Excel template",
+        data=template_xlsx_bytes,
+        file_name="symbiomap-template.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        on_click="ignore",
+    )
+
+if error := st.session_state.get(StateKeys.LOAD_ERROR):
+    st.error(error)
+
+report = st.session_state.get(StateKeys.REPORT)
+if report is not None:
+    label = escape_markdown(str(st.session_state.get(StateKeys.REPORT_LABEL)))
+    st.subheader(f"Validation report: {label}")
+    st.write(report.summary())
+    if report.findings:
+        st.dataframe(report.to_frame(), hide_index=True, width="stretch")
+
+case = st.session_state.get(StateKeys.CASE)
+if case is None:
+    st.info("No case is loaded: choose a bundled case or upload one.")
+    st.stop()
+
+st.subheader(f"Current case: {escape_markdown(str(st.session_state.get(StateKeys.CASE_LABEL)))}")
+stem = str(st.session_state.get(StateKeys.CASE_LABEL) or "case").rsplit(".", 1)[0]
+downloads: list[tuple[Literal["gpkg", "xlsx", "zip"], str, str]] = [
+    ("gpkg", "GeoPackage", "application/geopackage+sqlite3"),
+    ("xlsx", "Excel workbook", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ("zip", "Zip of CSV files", "application/zip"),
+]
+for column, (fmt, label, mime) in zip(st.columns(3), downloads, strict=True):
+    column.download_button(
+        f"Download as {label}",
+        data=partial(case_to_bytes, case, fmt),
+        file_name=f"{stem}.{fmt}",
+        mime=mime,
+        on_click="ignore",
+    )
+
+sites_tab, flows_tab, exchanges_tab = st.tabs(["Sites", "Flows", "Exchanges"])
+sites_tab.dataframe(case.sites.drop(columns="geometry"), hide_index=True, width="stretch")
+flows_tab.dataframe(case.flows, hide_index=True, width="stretch")
+exchanges_tab.dataframe(case.exchanges, hide_index=True, width="stretch")

@@ -1,0 +1,129 @@
+"""Session-state keys, their seeding, and how a loaded case enters the session."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import streamlit as st
+
+import datasets
+from flows.io import load_case
+from ui.mapview import escape_markdown
+
+if TYPE_CHECKING:
+    from flows.io import LoadResult
+
+__all__ = ["StateKeys", "apply_result", "init_state", "load_bundled", "load_upload"]
+
+
+class StateKeys:
+    """Names of the values a session keeps in ``st.session_state``."""
+
+    CASE = "case"
+    """The current :class:`flows.model.Case`, or None."""
+    CASE_LABEL = "case_label"
+    """Where the current case came from (bundled name or uploaded file name)."""
+    REPORT = "report"
+    """The :class:`flows.validation.ValidationReport` of the latest load attempt, or None."""
+    REPORT_LABEL = "report_label"
+    """Which input the report is about."""
+    LOAD_ERROR = "load_error"
+    """Markdown-escaped message of the latest input that could not be read at all, or None."""
+    UPLOAD = "upload"
+    """Key of the file uploader widget."""
+    UPLOAD_ID = "upload_id"
+    """``file_id`` of the upload handled last, so a rerun does not load it again."""
+    BUNDLED_CHOICE = "bundled_choice"
+    """Key of the bundled-case select box."""
+
+
+@st.cache_data(show_spinner="Loading bundled case…")
+def load_bundled(name: str) -> LoadResult:
+    """Load the bundled, read-only case ``name`` (cached: it is the same for every session).
+
+    ``st.cache_data`` hands every caller its own copy, so a session cannot alter what
+    another one sees. Never pass user uploads through this function.
+
+    Raises
+    ------
+    ValueError
+        If no such case is bundled.
+    """
+    return load_case(datasets.get_path(name), display_name=name)
+
+
+def load_upload(file_name: str, data: bytes) -> LoadResult:
+    """Load an uploaded case from its bytes, for this session only (never cached).
+
+    The bytes are written under their original name into a temporary folder that is removed
+    once the case has been read, so messages name the user's file.
+
+    Parameters
+    ----------
+    file_name
+        The uploaded file's name; its extension selects the reader (``.gpkg``, ``.xlsx``,
+        ``.zip``).
+    data
+        The file's content.
+
+    Raises
+    ------
+    flows._errors.CaseReadError
+        If the file cannot be read at all (not a zip, unknown extension, ...).
+    """
+    safe_name = Path(file_name).name or "upload"
+    with tempfile.TemporaryDirectory(prefix="symbiomap-") as folder:
+        path = Path(folder) / safe_name
+        path.write_bytes(data)
+        return load_case(path, display_name=safe_name)
+
+
+def apply_result(result: LoadResult, *, label: str) -> bool:
+    """Record a load attempt in the session; replace the case only if it has no errors.
+
+    Parameters
+    ----------
+    result
+        What :func:`flows.io.load_case` returned.
+    label
+        How the input is called (bundled name or file name).
+
+    Returns
+    -------
+    bool
+        Whether the current case was replaced.
+    """
+    st.session_state[StateKeys.REPORT] = result.report
+    st.session_state[StateKeys.REPORT_LABEL] = label
+    st.session_state[StateKeys.LOAD_ERROR] = None
+    if result.case is None:
+        return False
+    st.session_state[StateKeys.CASE] = result.case
+    st.session_state[StateKeys.CASE_LABEL] = label
+    return True
+
+
+def init_state() -> None:
+    """Seed every key once per session; the first run loads :data:`datasets.DEFAULT_CASE`."""
+    defaults: dict[str, object] = {
+        StateKeys.CASE: None,
+        StateKeys.CASE_LABEL: None,
+        StateKeys.REPORT: None,
+        StateKeys.REPORT_LABEL: None,
+        StateKeys.LOAD_ERROR: None,
+        StateKeys.UPLOAD_ID: None,
+    }
+    first_run = StateKeys.CASE not in st.session_state
+    for key, value in defaults.items():
+        st.session_state.setdefault(key, value)
+    if not first_run:
+        return
+    try:
+        result = load_bundled(datasets.DEFAULT_CASE)
+    except (ValueError, OSError) as err:
+        msg = f"The bundled case {datasets.DEFAULT_CASE!r} could not be loaded: {err}"
+        st.session_state[StateKeys.LOAD_ERROR] = escape_markdown(msg)
+        return
+    apply_result(result, label=datasets.DEFAULT_CASE)
