@@ -346,9 +346,12 @@ def _legend_html(sections: list[str], families: list[str]) -> str:
 
 
 def _bounds(case: Case) -> list[list[float]]:
+    """Frame the parks and their sites when the case has parks: far partners (a cement works
+    200 km away) would otherwise shrink the cluster to a dot; they are one zoom-out away."""
     frames = [case.sites.geometry]
     if not case.parks.empty:
-        frames.append(case.parks.geometry)
+        in_parks = case.sites.geometry[case.sites["park_id"].isin(case.parks["park_id"])]
+        frames = [case.parks.geometry, *([in_parks] if len(in_parks) else [])]
     minx, miny, maxx, maxy = (
         min(f.total_bounds[0] for f in frames),
         min(f.total_bounds[1] for f in frames),
