@@ -44,8 +44,9 @@ def add_site_sectors(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     out = sites.drop(columns=[*DERIVED_COLUMNS["sites"], geometry], errors="ignore")
     out["nace_section"] = sections.astype("string")
     out["sector"] = sections.map(lambda s: nace.SECTION_NAMES.get(s, pd.NA)).astype("string")
-    return gpd.GeoDataFrame(out.assign(geometry=sites.geometry.values), geometry="geometry",
-                            crs=sites.crs)
+    return gpd.GeoDataFrame(
+        out.assign(geometry=sites.geometry.values), geometry="geometry", crs=sites.crs
+    )
 
 
 @dataclass

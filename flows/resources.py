@@ -17,7 +17,8 @@ EWC_CHAPTERS: dict[str, str] = {
     "03": "Wastes from wood processing and the production of panels and furniture, pulp, paper "
     "and cardboard",
     "04": "Wastes from the leather, fur and textile industries",
-    "05": "Wastes from petroleum refining, natural gas purification and pyrolytic treatment of coal",
+    "05": "Wastes from petroleum refining, natural gas purification and pyrolytic treatment "
+    "of coal",
     "06": "Wastes from inorganic chemical processes",
     "07": "Wastes from organic chemical processes",
     "08": "Wastes from the manufacture, formulation, supply and use of coatings, adhesives, "
@@ -26,7 +27,8 @@ EWC_CHAPTERS: dict[str, str] = {
     "10": "Wastes from thermal processes",
     "11": "Wastes from chemical surface treatment and coating of metals and other materials; "
     "non-ferrous hydro-metallurgy",
-    "12": "Wastes from shaping and physical and mechanical surface treatment of metals and plastics",
+    "12": "Wastes from shaping and physical and mechanical surface treatment of metals and "
+    "plastics",
     "13": "Oil wastes and wastes of liquid fuels",
     "14": "Waste organic solvents, refrigerants and propellants",
     "15": "Waste packaging; absorbents, wiping cloths, filter materials and protective clothing",
@@ -35,7 +37,8 @@ EWC_CHAPTERS: dict[str, str] = {
     "18": "Wastes from human or animal health care and/or related research",
     "19": "Wastes from waste management facilities, off-site waste water treatment plants and the "
     "preparation of water for human consumption and industrial use",
-    "20": "Municipal wastes (household and similar commercial, industrial and institutional wastes)",
+    "20": "Municipal wastes (household and similar commercial, industrial and institutional "
+    "wastes)",
 }
 """Chapter titles of the European Waste Catalogue (Commission Decision 2000/532/EC as amended
 by Decision 2014/955/EU), shortened where marked by the omitted parenthetical remarks."""

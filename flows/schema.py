@@ -101,7 +101,9 @@ SITES = Table(
             "35.11",
         ),
         Column("lat", "number", False, "Latitude in decimal degrees (WGS84); CSV/XLSX.", "55.6615"),
-        Column("lon", "number", False, "Longitude in decimal degrees (WGS84); CSV/XLSX.", "11.0848"),
+        Column(
+            "lon", "number", False, "Longitude in decimal degrees (WGS84); CSV/XLSX.", "11.0848"
+        ),
         Column(
             "wkt",
             "text",
@@ -109,7 +111,9 @@ SITES = Table(
             "Optional polygon outline as WKT in WGS84 lon/lat; overrides lat/lon.",
             "",
         ),
-        Column("park_id", "text", False, "The park the site lies in (parks.park_id).", "kalundborg"),
+        Column(
+            "park_id", "text", False, "The park the site lies in (parks.park_id).", "kalundborg"
+        ),
         Column("kind", "choice", False, "What the site is.", "company", SITE_KINDS),
     ),
     aliases={
@@ -161,8 +165,12 @@ FLOWS = Table(
             "Temperature in °C; required for heat and steam.",
             "",
         ),
-        Column("availability", "text", False, "When it is available (continuous, seasonal...).", ""),
-        Column("confidential", "boolean", False, "true hides quantities from shared views.", "false"),
+        Column(
+            "availability", "text", False, "When it is available (continuous, seasonal...).", ""
+        ),
+        Column(
+            "confidential", "boolean", False, "true hides quantities from shared views.", "false"
+        ),
         Column("source", "text", False, "Where the figure comes from (sources.source_id).", ""),
     ),
     aliases={
@@ -220,8 +228,6 @@ METADATA = Table(
     ),
 )
 
-SCHEMA: dict[str, Table] = {
-    t.name: t for t in (SITES, PARKS, FLOWS, EXCHANGES, SOURCES, METADATA)
-}
+SCHEMA: dict[str, Table] = {t.name: t for t in (SITES, PARKS, FLOWS, EXCHANGES, SOURCES, METADATA)}
 REQUIRED_TABLES = ("sites",)
 """A case needs sites; every other table may be absent (then it is empty)."""

@@ -15,8 +15,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "flows", *args], capture_output=True, text=True,
-                          cwd=ROOT, check=False, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "flows", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+        timeout=120,
+    )
 
 
 def test_validate_bundled_default_case_exits_0() -> None:
@@ -52,7 +58,11 @@ def test_convert_between_formats(tmp_path: Path, data_dir: Path, target: str) ->
     done = run("convert", str(data_dir / "mini"), str(tmp_path / target))
     assert done.returncode == 0, done.stderr
     assert io.read_case(tmp_path / target).sites["site_id"].tolist() == [
-        "power", "refinery", "board", "dh"]
+        "power",
+        "refinery",
+        "board",
+        "dh",
+    ]
 
 
 def test_template_command(tmp_path: Path) -> None:

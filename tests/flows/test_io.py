@@ -180,8 +180,15 @@ def test_bytes_export_matches_file_export(mini_case: Case, tmp_path: Path) -> No
 def test_template_has_help_choices_and_loads_empty(tmp_path: Path) -> None:
     path = io.write_template(tmp_path / "template.xlsx")
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["help", "sites", "parks", "flows", "exchanges", "sources",
-                               "metadata"]
+    assert book.sheetnames == [
+        "help",
+        "sites",
+        "parks",
+        "flows",
+        "exchanges",
+        "sources",
+        "metadata",
+    ]
     flows = book["flows"]
     header = [c.value for c in flows[1]]
     assert header[:5] == ["site_id", "direction", "resource", "quantity", "unit"]
@@ -189,17 +196,17 @@ def test_template_has_help_choices_and_loads_empty(tmp_path: Path) -> None:
     rules = [dv.formula1 for dv in flows.data_validations.dataValidation]
     assert '"supply,demand"' in rules
     help_rows = [[c.value for c in row] for row in book["help"].iter_rows(min_row=3)]
-    assert ["flows", "temperature_c"] == help_rows[[r[1] for r in help_rows].index(
-        "temperature_c")][:2]
+    assert help_rows[[r[1] for r in help_rows].index("temperature_c")][:2] == [
+        "flows",
+        "temperature_c",
+    ]
     result = io.load_case(path)
     assert result.case is not None
     assert len(result.case.sites) == 0
     assert io.template_xlsx_bytes()[:2] == b"PK"
 
 
-def test_gpkg_with_other_point_layer_name_is_read_as_sites(
-    mini_case: Case, tmp_path: Path
-) -> None:
+def test_gpkg_with_other_point_layer_name_is_read_as_sites(mini_case: Case, tmp_path: Path) -> None:
     path = tmp_path / "qgis.gpkg"
     mini_case.sites.drop(columns=["nace_section", "sector"]).to_file(
         path, layer="companies", driver="GPKG"

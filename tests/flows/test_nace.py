@@ -9,8 +9,14 @@ from flows import nace
 
 @pytest.mark.parametrize(
     ("code", "norm", "section"),
-    [("19.20", "19.20", "C"), ("1920", "19.20", "C"), ("35", "35", "D"), ("35.1", "35.1", "D"),
-     ("c", "C", "C"), ("38.21", "38.21", "E")],
+    [
+        ("19.20", "19.20", "C"),
+        ("1920", "19.20", "C"),
+        ("35", "35", "D"),
+        ("35.1", "35.1", "D"),
+        ("c", "C", "C"),
+        ("38.21", "38.21", "E"),
+    ],
 )
 def test_valid_codes_at_every_level(code: str, norm: str, section: str) -> None:
     assert nace.normalise(code) == norm

@@ -42,8 +42,18 @@ def test_malformed(text: str, message: str) -> None:
 
 
 def test_vocabulary_has_the_required_carriers() -> None:
-    required = {"heat", "steam", "electricity", "process-water", "cooling-water",
-                "treated-wastewater", "co2", "hydrogen", "fuel-gas", "biogas"}
+    required = {
+        "heat",
+        "steam",
+        "electricity",
+        "process-water",
+        "cooling-water",
+        "treated-wastewater",
+        "co2",
+        "hydrogen",
+        "fuel-gas",
+        "biogas",
+    }
     assert required <= set(resources.carriers())
     for carrier in resources.carriers().values():
         assert carrier.family in resources.FAMILIES
