@@ -180,8 +180,11 @@ class _Checker:
         self.keep &= ~missing
         return ~missing
 
-    def numbers(self, col: str, *, code: str, what: str) -> pd.Series:
-        """Parse a numeric column; error for each value that is not a number."""
+    def numbers(self, col: str, *, code: str, what: str, hint: str | None = None) -> pd.Series:
+        """Parse a numeric column; error for each value that is not a number.
+
+        ``hint`` replaces the generic advice (and the guess about thousands separators).
+        """
         raw = self.text(col)
         parsed = pd.to_numeric(raw, errors="coerce").astype("float64")
         failed = raw.notna() & parsed.isna()
@@ -192,14 +195,16 @@ class _Checker:
             )
             failed &= ~comma
         for row, value in zip(self.rows(failed), raw[failed], strict=True):
-            hint = "write a plain number with a decimal point, e.g. 1500.5"
-            if re.search(r"\d[\s.,]\d{3}\b", str(value)):
-                hint = "remove thousands separators and units: write 200000, not 200 000 or 200,000"
+            advice = hint or "write a plain number with a decimal point, e.g. 1500.5"
+            if hint is None and re.search(r"\d[\s.,]\d{3}\b", str(value)):
+                advice = (
+                    "remove thousands separators and units: write 200000, not 200 000 or 200,000"
+                )
             self.add(
                 "error",
                 code,
                 f"{what} {value!r} is not a number",
-                hint,
+                advice,
                 row=row,
                 field=col,
             )
@@ -373,6 +378,8 @@ def _quantities(
             checker.keep[idx] = False
             continue
         if pd.isna(qty[idx]):
+            if pd.notna(qty_text[idx]):
+                continue  # the quantity is there but not a number: already reported
             checker.add("warning", "W_UNIT_WITHOUT_QUANTITY", f"unit {u!r} given without a "
                         "quantity", "fill in the quantity or clear the unit", row=row,
                         field="unit")
@@ -463,11 +470,22 @@ def _geometry_from_layer(checker: _Checker, geoms: gpd.GeoSeries) -> gpd.GeoSeri
     return geoms
 
 
-def _clean_geometry(checker: _Checker, geoms: gpd.GeoSeries, *, polygonal: bool) -> gpd.GeoSeries:
-    """Errors for missing/empty/wrong-type geometry; repair invalid ones with a warning."""
+def _clean_geometry(
+    checker: _Checker,
+    geoms: gpd.GeoSeries,
+    *,
+    polygonal: bool,
+    explained: pd.Series | None = None,
+) -> gpd.GeoSeries:
+    """Errors for missing/empty/wrong-type geometry; repair invalid ones with a warning.
+
+    ``explained`` marks rows whose missing geometry already has a finding (a latitude that is
+    not a number, out of range, ...): they are dropped without a second error.
+    """
     arr = geoms.values
     empty = pd.Series(shapely.is_missing(arr) | shapely.is_empty(arr), index=geoms.index)
-    for row in checker.rows(empty):
+    reported = empty if explained is None else empty & ~explained
+    for row in checker.rows(reported):
         checker.add(
             "error",
             "E_GEOMETRY_EMPTY",
@@ -530,17 +548,20 @@ def _geometry_from_columns(checker: _Checker) -> gpd.GeoSeries:
             )
         checker.keep &= False
         return gpd.GeoSeries([None] * len(frame), index=frame.index, crs=STORAGE_CRS)
-    lat = checker.numbers("lat", code="E_COORD_NOT_NUMBER", what="latitude")
-    lon = checker.numbers("lon", code="E_COORD_NOT_NUMBER", what="longitude")
+    degrees = "write decimal degrees with a decimal point, e.g. 55.6615 (no N/E, no ° or ')"
+    lat = checker.numbers("lat", code="E_COORD_NOT_NUMBER", what="latitude", hint=degrees)
+    lon = checker.numbers("lon", code="E_COORD_NOT_NUMBER", what="longitude", hint=degrees)
     no_coords = (lat.isna() | lon.isna()) & wkt.isna()
-    for row in checker.rows(no_coords & checker.keep):
+    lat_blank = checker.text("lat").isna()
+    blank = no_coords & (lat_blank | checker.text("lon").isna())  # not just unparseable
+    for row, no_lat in zip(checker.rows(blank), lat_blank[blank], strict=True):
         checker.add(
             "error",
             "E_GEOMETRY_EMPTY",
             "the site has no coordinates",
             "fill in lat and lon in decimal degrees (WGS84)",
             row=row,
-            field="lat",
+            field="lat" if no_lat else "lon",
         )
     checker.keep &= ~no_coords
     lat_bad = lat.notna() & ~lat.between(-90, 90)
@@ -616,10 +637,11 @@ def _check_swapped_outliers(checker: _Checker, lat: pd.Series, lon: pd.Series) -
                                   lon[ok].to_numpy())
     suspect = (dist > _SWAP_OUTLIER_M) & (dist_swapped < _SWAP_NEAR_M)
     for idx in lat[ok].index[suspect]:
+        km = dist[lat[ok].index.get_loc(idx)] / 1000
         checker.add(
             "error",
             "E_COORD_SWAPPED",
-            f"lat={lat[idx]:g}, lon={lon[idx]:g} lies {dist[lat[ok].index.get_loc(idx)] / 1000:,.0f}"
+            f"lat={lat[idx]:g}, lon={lon[idx]:g} lies {km:,.0f}"
             " km from the other sites, but swapped it falls among them: lat and lon look swapped",
             "swap the lat and lon values",
             row=checker.frame.at[idx, ROW],
@@ -644,18 +666,21 @@ def check_sites(
     """
     checker = _Checker(raw, report)
     if not checker.normalise_columns():
-        return None, set()
+        # Flows citing these ids should not all be flagged unknown because of a missing column.
+        return None, set(checker.text("site_id").dropna())
     site_id = checker.text("site_id")
     checker.require_values("site_id", site_id)
     checker.unique("site_id", site_id)
     name = checker.text("name")
     checker.require_values("name", name)
     codes = _nace_codes(checker)
+    explained = None
     if raw.geometry is not None:
         geoms = _geometry_from_layer(checker, raw.geometry)
     else:
         geoms = _geometry_from_columns(checker)
-    geoms = _clean_geometry(checker, geoms, polygonal=False)
+        explained = geoms.isna()  # every point left missing there has been reported
+    geoms = _clean_geometry(checker, geoms, polygonal=False, explained=explained)
     out = gpd.GeoDataFrame(
         {
             "site_id": site_id,

@@ -226,7 +226,10 @@ def _read_folder(folder: Path, report: ValidationReport, *, prefix: str) -> dict
             table_raw = _read_csv(found, table, label, report)
         if table_raw is not None:
             raw[table] = table_raw
-    if "sites" not in raw and "E_MISSING_TABLE" not in report.codes():
+    # A sites file that was found but could not be read already has its own error.
+    if "sites" not in raw and _find(folder, "sites") is None and (
+        "E_MISSING_TABLE" not in report.codes()
+    ):
         report.add(
             file=prefix.rstrip("/") or folder.name,
             layer=None,
@@ -312,6 +315,16 @@ def _raw_from_gdf(gdf: gpd.GeoDataFrame, table: str, label: str, *, declared: bo
 
 def _read_gpkg(path: Path, label: str, report: ValidationReport) -> dict[str, RawTable]:
     try:
+        with path.open("rb") as fh:
+            magic = fh.read(16)
+    except OSError as err:
+        msg = f"{label}: cannot be read ({err.strerror})"
+        raise CaseReadError(msg) from err
+    if magic != b"SQLite format 3\x00":
+        msg = (f"{label}: not a GeoPackage (the file is not an SQLite database; is it another "
+               "format renamed .gpkg?)")
+        raise CaseReadError(msg)
+    try:
         layers = {str(name).lower(): (str(name), str(kind)) for name, kind in
                   pyogrio.list_layers(path)}
     except (pyogrio.errors.DataSourceError, OSError) as err:
@@ -376,7 +389,8 @@ def _read_xlsx(path: Path, label: str, report: ValidationReport) -> dict[str, Ra
 def _build(raw: dict[str, RawTable], report: ValidationReport, label: str) -> Case | None:
     missing = [t for t in REQUIRED_TABLES if t not in raw]
     for table in missing:
-        if "E_MISSING_TABLE" not in report.codes():
+        unreadable = any(f.severity == "error" and f.layer == table for f in report)
+        if "E_MISSING_TABLE" not in report.codes() and not unreadable:
             report.add(file=label, layer=table, severity="error", code="E_MISSING_TABLE",
                        message=f"no {table} table", hint=f"add a {table} table")
     if missing:
@@ -385,11 +399,8 @@ def _build(raw: dict[str, RawTable], report: ValidationReport, label: str) -> Ca
     case = Case()
     if sites is not None:
         case.sites = add_site_sectors(sites)
-    if "parks" in raw:
-        parks = _validate.check_parks(raw["parks"], report)
-        if parks is not None:
-            case.parks = parks
-    if sites is not None and len(case.sites):
+    parks_ok = _build_parks(raw, report, case)
+    if sites is not None and len(case.sites) and parks_ok:
         _validate.check_site_parks(case.sites, set(case.parks["park_id"].dropna()), report,
                                    file=raw["sites"].file)
     for table, check in (("flows", _validate.check_flows),
@@ -407,6 +418,22 @@ def _build(raw: dict[str, RawTable], report: ValidationReport, label: str) -> Ca
     return None if report.has_errors else case
 
 
+def _build_parks(raw: dict[str, RawTable], report: ValidationReport, case: Case) -> bool:
+    """Check the parks into ``case``; return whether the layer is whole (no errors).
+
+    With a broken parks layer (unreadable, or rows dropped for errors) the park ids that sites
+    name cannot be checked: "the parks layer does not have park1" would only mislead.
+    """
+    n_errors = len(report.errors)
+    if "parks" in raw:
+        parks = _validate.check_parks(raw["parks"], report)
+        if parks is not None:
+            case.parks = parks
+    return len(report.errors) == n_errors and not any(
+        f.severity == "error" and f.layer == "parks" for f in report
+    )
+
+
 # -- writing ----------------------------------------------------------------------------------
 
 
@@ -419,7 +446,7 @@ def _atomic_file(path: Path) -> Iterator[Path]:
     tmp.unlink()  # writers such as GDAL want to create the file themselves
     try:
         yield tmp
-        os.replace(tmp, path)
+        tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
 

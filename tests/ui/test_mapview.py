@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import html
-from typing import TYPE_CHECKING
 
 import folium
 import folium.plugins
@@ -12,12 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from flows.model import Case
 from flows.resources import FAMILIES
 from ui import assets, mapview
 from ui.mapview import build_map, case_summary, line_weights
-
-if TYPE_CHECKING:
-    from flows.model import Case
 
 MALICIOUS_NAME = "<script>alert(1)</script>"  # the name the tiny_case fixture gives a site
 
@@ -69,12 +66,30 @@ def test_legend_lists_sectors_and_families_present(kalundborg: Case) -> None:
         assert html.escape(FAMILIES[family][0]) in legend.body_html
 
 
-def test_kalundborg_map_fits_all_sites(kalundborg: Case) -> None:
+def test_kalundborg_map_frames_the_parks_and_their_sites(kalundborg: Case) -> None:
     m = build_map(kalundborg, tiles=False)
     fits = [c for c in m._children.values() if isinstance(c, folium.FitBounds)]
     assert len(fits) == 1
     (south, west), (north, east) = fits[0].bounds
-    minx, miny, maxx, maxy = kalundborg.sites.total_bounds
+    in_parks = kalundborg.sites[kalundborg.sites["park_id"].isin(kalundborg.parks["park_id"])]
+    for frame in (kalundborg.parks, in_parks):
+        minx, miny, maxx, maxy = frame.total_bounds
+        assert south <= miny
+        assert west <= minx
+        assert north >= maxy
+        assert east >= maxx
+    # Far partners (Aalborg Portland, 200 km away) are outside the first view, one zoom away.
+    far = kalundborg.sites.set_index("site_id").geometry["aalborg-portland"]
+    assert not (south <= far.y <= north and west <= far.x <= east)
+
+
+def test_case_without_parks_fits_all_sites(tiny_case: Case) -> None:
+    case = Case(sites=tiny_case.sites, flows=tiny_case.flows, exchanges=tiny_case.exchanges)
+    m = build_map(case, tiles=False)
+    (south, west), (north, east) = next(
+        c for c in m._children.values() if isinstance(c, folium.FitBounds)
+    ).bounds
+    minx, miny, maxx, maxy = case.sites.total_bounds
     assert south <= miny
     assert west <= minx
     assert north >= maxy
