@@ -287,7 +287,7 @@ def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
 def _is_blank(value: object) -> bool:
     if isinstance(value, str):
         return not value.strip()
-    return value is None or bool(pd.isna(value))  # type: ignore[arg-type]
+    return value is None or bool(pd.isna(value))
 
 
 def _read_geojson(path: Path, table: str, label: str, report: ValidationReport) -> RawTable | None:

@@ -1,0 +1,237 @@
+"""Geodesic (WGS84 ellipsoid) and planar (metric CRS) distances, vectorised."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from pyproj import Geod
+
+from geo.crs import metric_crs
+from geo.modes import MODES, factors
+from geo.routing import ACCESS_SPEED_KPH, DEFAULT_MAX_ACCESS_M, RoadNetwork
+
+WGS84 = Geod(ellps="WGS84")
+"""Every geodesic distance is measured on this ellipsoid (never on a sphere)."""
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def geodesic_m(
+    lon1: npt.ArrayLike, lat1: npt.ArrayLike, lon2: npt.ArrayLike, lat2: npt.ArrayLike
+) -> FloatArray:
+    """Geodesic distance in metres between paired points (arrays broadcast like numpy's).
+
+    Parameters
+    ----------
+    lon1, lat1, lon2, lat2
+        Degrees, WGS84.
+    """
+    a, b, c, d = np.broadcast_arrays(
+        np.asarray(lon1, dtype="float64"),
+        np.asarray(lat1, dtype="float64"),
+        np.asarray(lon2, dtype="float64"),
+        np.asarray(lat2, dtype="float64"),
+    )
+    _, _, dist = WGS84.inv(a.ravel(), b.ravel(), c.ravel(), d.ravel())
+    return np.asarray(dist, dtype="float64").reshape(a.shape)
+
+
+def geodesic_matrix_m(
+    lon_a: npt.ArrayLike, lat_a: npt.ArrayLike, lon_b: npt.ArrayLike, lat_b: npt.ArrayLike
+) -> FloatArray:
+    """Geodesic distances in metres from every point A (rows) to every point B (columns)."""
+    lon_a, lat_a = np.asarray(lon_a, dtype="float64"), np.asarray(lat_a, dtype="float64")
+    lon_b, lat_b = np.asarray(lon_b, dtype="float64"), np.asarray(lat_b, dtype="float64")
+    return geodesic_m(lon_a[:, None], lat_a[:, None], lon_b[None, :], lat_b[None, :])
+
+
+def lonlat(points: gpd.GeoSeries) -> tuple[FloatArray, FloatArray]:
+    """Longitudes and latitudes (degrees) of points; polygons give a point on their surface."""
+    geographic = points.to_crs(4326)
+    anchors = geographic.representative_point()
+    return anchors.x.to_numpy(dtype="float64"), anchors.y.to_numpy(dtype="float64")
+
+
+def planar_matrix_m(a: gpd.GeoSeries, b: gpd.GeoSeries) -> FloatArray:
+    """Planar distances in metres in the metric CRS that fits both sets (rows A, columns B)."""
+    crs = metric_crs(gpd.GeoSeries(list(a.to_crs(4326)) + list(b.to_crs(4326)), crs=4326))
+    pa = a.to_crs(crs).representative_point()
+    pb = b.to_crs(crs).representative_point()
+    ax, ay = pa.x.to_numpy()[:, None], pa.y.to_numpy()[:, None]
+    bx, by = pb.x.to_numpy()[None, :], pb.y.to_numpy()[None, :]
+    return np.asarray(np.hypot(ax - bx, ay - by), dtype="float64")
+
+
+DISTANCE_KINDS = ("road", "geodesic", "estimated")
+"""How a distance was obtained: along the road network, plain geodesic, or geodesic times a
+mode's circuity factor (``geo.modes``)."""
+
+OD_COLUMNS = (
+    "from_site",
+    "to_site",
+    "distance_m",
+    "duration_s",
+    "distance_kind",
+    "mode",
+    "geodesic_m",
+    "circuity",
+    "factor_version",
+    "access_from_m",
+    "access_to_m",
+)
+
+
+def candidate_pairs(
+    lon: FloatArray, lat: FloatArray, *, max_distance_m: float | None
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Ordered index pairs (i != j) of points, only those within ``max_distance_m`` geodesic.
+
+    A k-d tree in the points' metric CRS finds the pairs, so a radius search over tens of
+    thousands of sites never builds the full n x n matrix; the planar pre-filter has a 1 %
+    margin and the exact geodesic check follows.
+    """
+    n = len(lon)
+    if max_distance_m is None:
+        i, j = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+        keep = i != j
+        return i[keep].astype("int64"), j[keep].astype("int64")
+    from scipy.spatial import cKDTree  # noqa: PLC0415 - only the bounded search needs it
+
+    points = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=4326)
+    projected = points.to_crs(metric_crs(points))
+    tree = cKDTree(np.column_stack([projected.x.to_numpy(), projected.y.to_numpy()]))
+    pairs = tree.query_pairs(r=max_distance_m * 1.01, output_type="ndarray")
+    i = np.concatenate([pairs[:, 0], pairs[:, 1]]).astype("int64")
+    j = np.concatenate([pairs[:, 1], pairs[:, 0]]).astype("int64")
+    within = geodesic_m(lon[i], lat[i], lon[j], lat[j]) <= max_distance_m
+    order = np.lexsort((j[within], i[within]))
+    return i[within][order], j[within][order]
+
+
+def od_table(
+    sites: gpd.GeoDataFrame,
+    *,
+    network: RoadNetwork | None = None,
+    mode: str = "road",
+    pairs: pd.DataFrame | None = None,
+    max_distance_m: float | None = None,
+    max_access_m: float = DEFAULT_MAX_ACCESS_M,
+    circuity: Mapping[str, float] | None = None,
+    estimate: bool = True,
+    pipeline_on_roads: bool = False,
+    id_column: str = "site_id",
+) -> pd.DataFrame:
+    """Distances between sites, one row per ordered pair, each saying how it was obtained.
+
+    Parameters
+    ----------
+    sites
+        Sites with an id column and point or polygon geometry (any CRS).
+    network
+        A routable road network; road pairs of sites on it get ``distance_kind="road"``.
+    mode
+        ``road``, ``rail``, ``inland-waterway``, ``sea`` or ``pipeline``.
+    pairs
+        ``from_site``/``to_site`` pairs to measure; default all ordered pairs (within
+        ``max_distance_m`` when given).
+    max_distance_m
+        Drop pairs farther than this (by the distance reported); bounds the road search.
+    max_access_m
+        Sites farther than this from the network are off-network and estimated.
+    circuity
+        Per-mode overrides of the circuity factors of ``geo.modes``.
+    estimate
+        With False, pairs not measured on the network get the plain geodesic distance
+        (``distance_kind="geodesic"``) instead of geodesic times circuity (``"estimated"``).
+    pipeline_on_roads
+        Measure pipelines along the road network (trench length) when a network is given.
+    id_column
+        The column holding site ids.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`OD_COLUMNS`: distances in metres, durations in seconds (road only; NaN
+        where not modelled), the geodesic distance, the circuity used (NaN for road/geodesic),
+        the factor set's version and the access legs (site to road node) in metres.
+    """
+    table = factors(circuity)
+    if mode not in table:
+        msg = f"unknown mode {mode!r}; modes are {', '.join(MODES)}"
+        raise ValueError(msg)
+    factor = table[mode]
+    ids = sites[id_column].to_numpy()
+    lon, lat = lonlat(sites.geometry)
+    if pairs is None:
+        bound = None if max_distance_m is None else max_distance_m
+        i, j = candidate_pairs(lon, lat, max_distance_m=bound)
+    else:
+        position = pd.Series(np.arange(len(ids)), index=ids)
+        i = position.loc[pairs["from_site"].to_numpy()].to_numpy().astype("int64")
+        j = position.loc[pairs["to_site"].to_numpy()].to_numpy().astype("int64")
+    geo_m = geodesic_m(lon[i], lat[i], lon[j], lat[j])
+    n_pairs = len(i)
+    distance = np.full(n_pairs, np.nan)
+    duration = np.full(n_pairs, np.nan)
+    access_from = np.full(n_pairs, np.nan)
+    access_to = np.full(n_pairs, np.nan)
+    kind = np.full(n_pairs, "estimated" if estimate else "geodesic", dtype=object)
+    routed = mode == "road" or (mode == "pipeline" and pipeline_on_roads)
+    if network is not None and routed and n_pairs:
+        snapped = network.snap(sites.geometry.reset_index(drop=True), max_access_m=max_access_m)
+        on = ~(snapped["off_network"].to_numpy()[i] | snapped["off_network"].to_numpy()[j])
+        node = snapped["node"].to_numpy()
+        acc = snapped["access_m"].to_numpy()
+        limit = np.inf if max_distance_m is None else max_distance_m
+        net_m, net_s = _network_costs(network, node[i[on]], node[j[on]], limit=limit)
+        reached = np.isfinite(net_m)
+        idx = np.flatnonzero(on)[reached]
+        access_from[idx], access_to[idx] = acc[i[idx]], acc[j[idx]]
+        distance[idx] = net_m[reached] + access_from[idx] + access_to[idx]
+        duration[idx] = net_s[reached] + (access_from[idx] + access_to[idx]) / (
+            ACCESS_SPEED_KPH / 3.6
+        )
+        kind[idx] = "road"
+        # Pairs on the network but beyond the search limit are farther than the bound.
+        beyond = np.flatnonzero(on)[~reached]
+        distance[beyond] = np.inf
+    todo = np.isnan(distance)
+    multiplier = factor.circuity if estimate else 1.0
+    distance[todo] = geo_m[todo] * multiplier
+    if estimate and factor.fallback_speed_kph:
+        duration[todo] = distance[todo] / (factor.fallback_speed_kph / 3.6)
+    out = pd.DataFrame(
+        {
+            "from_site": ids[i],
+            "to_site": ids[j],
+            "distance_m": distance,
+            "duration_s": duration,
+            "distance_kind": kind,
+            "mode": mode,
+            "geodesic_m": geo_m,
+            "circuity": np.where(kind == "estimated", factor.circuity, np.nan),
+            "factor_version": factor.version,
+            "access_from_m": access_from,
+            "access_to_m": access_to,
+        }
+    )
+    if max_distance_m is not None:
+        out = out[out["distance_m"] <= max_distance_m]
+    return out.reset_index(drop=True)
+
+
+def _network_costs(
+    network: RoadNetwork, src: npt.NDArray[np.int64], tgt: npt.NDArray[np.int64], *, limit: float
+) -> tuple[FloatArray, FloatArray]:
+    """Road metres and seconds for node pairs, one Dijkstra per distinct source node."""
+    if len(src) == 0:
+        return np.empty(0), np.empty(0)
+    unique_tgt, tgt_pos = np.unique(tgt, return_inverse=True)
+    unique_src, src_pos = np.unique(src, return_inverse=True)
+    metres = network.node_distances(unique_src, unique_tgt, weight="length", limit=limit)
+    seconds = network.node_distances(unique_src, unique_tgt, weight="travel_time")
+    return metres[src_pos, tgt_pos], seconds[src_pos, tgt_pos]
