@@ -232,6 +232,5 @@ def _network_costs(
         return np.empty(0), np.empty(0)
     unique_tgt, tgt_pos = np.unique(tgt, return_inverse=True)
     unique_src, src_pos = np.unique(src, return_inverse=True)
-    metres = network.node_distances(unique_src, unique_tgt, weight="length", limit=limit)
-    seconds = network.node_distances(unique_src, unique_tgt, weight="travel_time")
+    metres, seconds = network.node_costs(unique_src, unique_tgt, limit=limit)
     return metres[src_pos, tgt_pos], seconds[src_pos, tgt_pos]

@@ -47,7 +47,7 @@ class RoadNetwork:
     length_m
         Sparse matrix of edge lengths (the shortest of parallel edges), metres.
     travel_time_s
-        Sparse matrix of edge travel times (the fastest of parallel edges), seconds.
+        Travel times in seconds of the edges of ``length_m``, aligned with its ``data``.
     main
         Whether each node lies in the largest strongly connected component.
     """
@@ -57,10 +57,11 @@ class RoadNetwork:
     y_m: FloatArray
     crs: CRS
     length_m: sparse.csr_matrix
-    travel_time_s: sparse.csr_matrix
+    travel_time_s: FloatArray
     main: npt.NDArray[np.bool_]
     _tree: Any
     _main_index: IntArray
+    _edge_key: IntArray
 
     @classmethod
     def from_graph(cls, graph: nx.MultiDiGraph) -> RoadNetwork:
@@ -100,8 +101,7 @@ class RoadNetwork:
         rows = position.loc[[u for u, _, _ in edges]].to_numpy()
         cols = position.loc[[v for _, v, _ in edges]].to_numpy()
         n = len(node_ids)
-        length_m = _min_csr(rows, cols, length, n)
-        time_s = _min_csr(rows, cols, time, n)
+        length_m, time_s = _min_csr(rows, cols, length, time, n)
         _, labels = csgraph.connected_components(length_m, directed=True, connection="strong")
         main = labels == np.bincount(labels).argmax()
         main_index = np.flatnonzero(main).astype("int64")
@@ -116,6 +116,7 @@ class RoadNetwork:
             main=main,
             _tree=tree,
             _main_index=main_index,
+            _edge_key=_edge_keys(length_m),
         )
 
     @property
@@ -150,27 +151,76 @@ class RoadNetwork:
         )
 
     def node_distances(
+        self, sources: npt.ArrayLike, targets: npt.ArrayLike, *, limit: float = np.inf
+    ) -> FloatArray:
+        """Shortest road distances in metres between node indices (rows: sources, columns:
+        targets); duplicate sources are searched once; unreachable or beyond ``limit``: inf."""
+        return self.node_costs(sources, targets, limit=limit, durations=False)[0]
+
+    def node_costs(
         self,
         sources: npt.ArrayLike,
         targets: npt.ArrayLike,
         *,
-        weight: str = "length",
         limit: float = np.inf,
-    ) -> FloatArray:
-        """Shortest-path costs between node indices (rows: sources, columns: targets).
+        durations: bool = True,
+    ) -> tuple[FloatArray, FloatArray]:
+        """Shortest road distances (metres) and the travel times along those routes (seconds).
 
-        Duplicate sources are computed once; unreachable pairs or pairs beyond ``limit`` are
-        ``inf``. ``weight`` is ``"length"`` (metres) or ``"travel_time"`` (seconds).
+        One bounded Dijkstra per distinct source node (scipy, in C); the duration is summed
+        along the shortest route's tree, so distance and duration describe the same route.
+
+        Returns
+        -------
+        tuple
+            Two arrays of shape (len(sources), len(targets)); ``inf`` where unreachable or
+            beyond ``limit`` metres, durations NaN when not asked for.
         """
-        matrix = self.length_m if weight == "length" else self.travel_time_s
         src = np.asarray(sources, dtype="int64")
         tgt = np.asarray(targets, dtype="int64")
         unique_src, inverse = np.unique(src, return_inverse=True)
-        out = np.empty((len(unique_src), len(tgt)), dtype="float64")
+        metres = np.empty((len(unique_src), len(tgt)), dtype="float64")
+        seconds = np.full((len(unique_src), len(tgt)), np.nan)
         for start, batch in _batches(unique_src):
-            dist = csgraph.dijkstra(matrix, directed=True, indices=batch, limit=limit)
-            out[start : start + len(batch)] = dist[:, tgt]
-        return out[inverse]
+            rows = slice(start, start + len(batch))
+            if not durations:
+                dist = csgraph.dijkstra(self.length_m, directed=True, indices=batch, limit=limit)
+                metres[rows] = dist[:, tgt]
+                continue
+            dist, pred = csgraph.dijkstra(
+                self.length_m, directed=True, indices=batch, limit=limit, return_predecessors=True
+            )
+            metres[rows] = dist[:, tgt]
+            seconds[rows] = self._route_times(batch, tgt, pred, metres[rows])
+        return metres[inverse], seconds[inverse]
+
+    def _route_times(
+        self, batch: IntArray, tgt: IntArray, pred: npt.NDArray[np.int32], dist: FloatArray
+    ) -> FloatArray:
+        """Sum edge times from each target back to its source along the predecessor tree."""
+        n = self.n_nodes
+        keys = self._edge_key
+        rows = np.repeat(np.arange(len(batch)), len(tgt))
+        cur = np.tile(tgt, len(batch))
+        total = np.zeros(len(cur))
+        active = np.flatnonzero(np.isfinite(dist.ravel()) & (cur != batch[rows]))
+        while len(active):
+            node = cur[active]
+            parent = pred[rows[active], node].astype("int64")
+            edge = np.searchsorted(keys, parent * n + node)
+            total[active] += self.travel_time_s[edge]
+            cur[active] = parent
+            active = active[parent != batch[rows[active]]]
+        out = total.reshape(len(batch), len(tgt))
+        out[~np.isfinite(dist)] = np.inf
+        return out
+
+
+def _edge_keys(matrix: sparse.csr_matrix) -> IntArray:
+    """``row * n + col`` of every stored edge, sorted (CSR order), for vectorised lookup."""
+    n = matrix.shape[0]
+    rows = np.repeat(np.arange(n, dtype="int64"), np.diff(matrix.indptr))
+    return rows * n + matrix.indices.astype("int64")
 
 
 def _batches(indices: IntArray) -> Iterator[tuple[int, IntArray]]:
@@ -178,15 +228,19 @@ def _batches(indices: IntArray) -> Iterator[tuple[int, IntArray]]:
         yield start, indices[start : start + _ORIGIN_BATCH]
 
 
-def _min_csr(rows: IntArray, cols: IntArray, values: FloatArray, n: int) -> sparse.csr_matrix:
-    """CSR matrix keeping the minimum of duplicate (row, col) entries (parallel edges).
+def _min_csr(
+    rows: IntArray, cols: IntArray, length: FloatArray, time: FloatArray, n: int
+) -> tuple[sparse.csr_matrix, FloatArray]:
+    """CSR matrix of the shortest of parallel edges, and those edges' times in CSR order.
 
     scipy sums duplicates when building a matrix; a shortest path must take the shorter edge.
     """
-    order = np.lexsort((values, cols, rows))
-    rows, cols, values = rows[order], cols[order], values[order]
+    order = np.lexsort((length, cols, rows))
+    rows, cols, length, time = rows[order], cols[order], length[order], time[order]
     first = np.ones(len(rows), dtype=bool)
     first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
     # An explicit zero would be dropped as "no edge"; keep zero-length edges routable.
-    kept = np.maximum(values[first], 1e-9)
-    return sparse.csr_matrix((kept, (rows[first], cols[first])), shape=(n, n))
+    kept = np.maximum(length[first], 1e-9)
+    matrix = sparse.csr_matrix((kept, (rows[first], cols[first])), shape=(n, n))
+    # (rows, cols) are already sorted, so CSR order equals this order.
+    return matrix, time[first]

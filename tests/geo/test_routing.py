@@ -44,8 +44,8 @@ def test_one_way_and_parallel_edges() -> None:
     assert metres[0, 0] == pytest.approx(111)  # 1 -> 2 along the one-way street
     assert metres[1, 1] == pytest.approx(100 + 111 + 111)  # 2 -> 1 must go round: 2-3-4-1
     assert metres[1, 2] == pytest.approx(100)  # parallel edges: the shorter one
-    seconds = net.node_distances([idx[2]], [idx[3]], weight="travel_time")
-    assert seconds[0, 0] == pytest.approx(20)  # fastest of the parallel edges
+    _, seconds = net.node_costs([idx[2]], [idx[3]])
+    assert seconds[0, 0] == pytest.approx(30)  # the time of the shorter edge, the one taken
 
 
 def test_bound_and_snapping() -> None:
@@ -83,7 +83,7 @@ def test_many_to_many_equals_networkx_on_real_extract(helsinki: nx.MultiDiGraph)
     rng = np.random.default_rng(7)
     main = np.flatnonzero(net.main)
     sources, targets = rng.choice(main, 40), rng.choice(main, 40)
-    metres = net.node_distances(sources, targets)
+    metres, seconds = net.node_costs(sources, targets)
     checked = 0
     for a, s in enumerate(sources):
         for b, t in enumerate(targets[:6]):
@@ -93,6 +93,15 @@ def test_many_to_many_equals_networkx_on_real_extract(helsinki: nx.MultiDiGraph)
             assert metres[a, b] == pytest.approx(want, rel=1e-6)
             checked += 1
     assert checked >= 200
+    # The duration is the travel time along that same route.
+    path = nx.shortest_path(
+        helsinki, int(net.node_ids[sources[0]]), int(net.node_ids[targets[0]]), weight="length"
+    )
+    time_s = sum(
+        _edge_time(min(helsinki[u][v].values(), key=lambda d: d["length"]))
+        for u, v in zip(path[:-1], path[1:], strict=True)
+    )
+    assert seconds[0, 0] == pytest.approx(time_s, rel=1e-9)
 
 
 def test_empty_or_unusable_graph_is_refused() -> None:
@@ -104,3 +113,8 @@ def test_empty_or_unusable_graph_is_refused() -> None:
     graph.add_edge(1, 2)
     with pytest.raises(RoutingError, match="length"):
         RoadNetwork.from_graph(graph)
+
+
+def _edge_time(data: dict[str, float]) -> float:
+    # pyrosm graphs carry no travel_time; RoadNetwork then assumes 50 km/h.
+    return data.get("travel_time", data["length"] / (50 / 3.6))
