@@ -218,9 +218,10 @@ class RoadNetwork:
 
 def _edge_keys(matrix: sparse.csr_matrix) -> IntArray:
     """``row * n + col`` of every stored edge, sorted (CSR order), for vectorised lookup."""
-    n = matrix.shape[0]
+    n = int(matrix.shape[0])
     rows = np.repeat(np.arange(n, dtype="int64"), np.diff(matrix.indptr))
-    return rows * n + matrix.indices.astype("int64")
+    cols: IntArray = np.asarray(matrix.indices, dtype="int64")
+    return rows * n + cols
 
 
 def _batches(indices: IntArray) -> Iterator[tuple[int, IntArray]]:

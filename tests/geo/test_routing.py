@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import geopandas as gpd
 import networkx as nx
 import numpy as np
@@ -99,7 +101,7 @@ def test_many_to_many_equals_networkx_on_real_extract(helsinki: nx.MultiDiGraph)
     )
     time_s = sum(
         _edge_time(min(helsinki[u][v].values(), key=lambda d: d["length"]))
-        for u, v in zip(path[:-1], path[1:], strict=True)
+        for u, v in itertools.pairwise(path)
     )
     assert seconds[0, 0] == pytest.approx(time_s, rel=1e-9)
 
