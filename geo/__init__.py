@@ -1,8 +1,29 @@
-"""Geometry, coordinate reference systems and (later) road networks and distances."""
+"""CRS discipline, OpenStreetMap road networks and industrial areas, distances and routing."""
 
 from __future__ import annotations
 
-from geo import crs
-from geo._errors import CRSError, SymbioMapError
+from geo import cli, crs, distance, modes, network, osm, routing
+from geo._errors import (
+    CRSError,
+    NetworkAreaError,
+    NetworkFileError,
+    NetworkUnavailableError,
+    RoutingError,
+    SymbioMapError,
+)
 
-__all__ = ["CRSError", "SymbioMapError", "crs"]
+__all__ = [
+    "CRSError",
+    "NetworkAreaError",
+    "NetworkFileError",
+    "NetworkUnavailableError",
+    "RoutingError",
+    "SymbioMapError",
+    "cli",
+    "crs",
+    "distance",
+    "modes",
+    "network",
+    "osm",
+    "routing",
+]
