@@ -1,4 +1,4 @@
-"""Command line: ``python -m geo network ...`` and ``python -m geo parks ...``."""
+"""Command line: ``python -m geo network``, ``parks`` and ``distances``."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from pathlib import Path
 import geopandas as gpd
 import networkx as nx
 
-from geo import network, osm
-from geo._errors import NetworkAreaError, NetworkFileError, NetworkUnavailableError
+from geo import distance, modes, network, osm
+from geo._errors import NetworkAreaError, NetworkFileError, NetworkUnavailableError, RoutingError
+from geo.routing import DEFAULT_MAX_ACCESS_M, RoadNetwork
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 1
@@ -100,6 +101,37 @@ def _run_parks(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run_distances(args: argparse.Namespace) -> int:
+    from flows import io  # noqa: PLC0415 - flows is only needed to read the case
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".csv":
+        print(f"error: {out.name}: --out must end in .csv", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    case = io.read_case(args.case)
+    road = RoadNetwork.from_graph(network.open_network(args.network)) if args.network else None
+    table = distance.od_table(
+        case.sites,
+        network=road,
+        mode=args.mode,
+        max_distance_m=None if args.max_km is None else args.max_km * 1000.0,
+        max_access_m=args.max_access_m,
+        estimate=not args.geodesic,
+        pipeline_on_roads=args.pipeline_on_roads,
+    )
+    columns = ["from_site", "to_site", "distance_m", "duration_s", "distance_kind", "mode"]
+    with osm.atomic_path(out) as tmp:
+        table[[*columns, *[c for c in table.columns if c not in columns]]].to_csv(
+            tmp, index=False, float_format="%.3f"
+        )
+    kinds = table["distance_kind"].value_counts()
+    detail = ", ".join(f"{n} {kind}" for kind, n in kinds.items())
+    print(f"{len(table)} site pairs by {args.mode} ({detail or 'none'}); wrote {out}")
+    if road is None and args.mode == "road":
+        print("note: no --network given, road distances are estimated from geodesic distances")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m geo`` (one subparser per command)."""
     parser = argparse.ArgumentParser(
@@ -121,6 +153,36 @@ def build_parser() -> argparse.ArgumentParser:
     _add_area_options(parks)
     parks.add_argument("--out", required=True, help="target .gpkg or .geojson")
     parks.set_defaults(func=_run_parks)
+    dist = sub.add_parser(
+        "distances",
+        help="distance (m) and duration (s) of every site pair, each saying how it was measured",
+    )
+    dist.add_argument("case", help="a SymbioMap case (.gpkg, .xlsx, .zip or folder)")
+    dist.add_argument(
+        "--network",
+        metavar="FILE",
+        help="road network: a saved .graphml/.gpkg, or an OSM extract (.osm, .osm.bz2, .pbf)",
+    )
+    dist.add_argument("--mode", choices=modes.MODES, default="road", help="transport mode")
+    dist.add_argument("--max-km", type=float, help="only pairs within this distance")
+    dist.add_argument(
+        "--max-access-m",
+        type=float,
+        default=DEFAULT_MAX_ACCESS_M,
+        help="sites farther than this from a road are off-network and estimated",
+    )
+    dist.add_argument(
+        "--geodesic",
+        action="store_true",
+        help="unmeasured pairs get the plain geodesic distance instead of geodesic x circuity",
+    )
+    dist.add_argument(
+        "--pipeline-on-roads",
+        action="store_true",
+        help="with --mode pipeline and --network: trench length along the roads",
+    )
+    dist.add_argument("--out", required=True, help="target .csv")
+    dist.set_defaults(func=_run_distances)
     return parser
 
 
@@ -134,7 +196,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NetworkUnavailableError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_UNREACHABLE
-    except (NetworkFileError, NetworkAreaError, CaseReadError, CaseValidationError) as err:
+    except (
+        NetworkFileError,
+        NetworkAreaError,
+        RoutingError,
+        CaseReadError,
+        CaseValidationError,
+    ) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     return code

@@ -395,3 +395,18 @@ def load_network(path: str | os.PathLike[str]) -> nx.MultiDiGraph:
         msg = f"{file.name} is not a road network: it lacks {', '.join(missing)}"
         raise NetworkFileError(msg)
     return graph
+
+
+def open_network(path: str | os.PathLike[str]) -> nx.MultiDiGraph:
+    """Open any road network file: a saved ``.graphml``/``.gpkg`` network, or an OpenStreetMap
+    extract (``.osm``, ``.osm.bz2``, ``.osm.pbf``) built on the fly.
+
+    Raises
+    ------
+    NetworkFileError
+        If the file is neither.
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix in {".graphml", ".gpkg"}:
+        return load_network(path)
+    return graph_from_osm_file(path)
