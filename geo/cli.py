@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -118,6 +119,7 @@ def _run_distances(args: argparse.Namespace) -> int:
         max_access_m=args.max_access_m,
         estimate=not args.geodesic,
         pipeline_on_roads=args.pipeline_on_roads,
+        workers=args.workers,
     )
     columns = ["from_site", "to_site", "distance_m", "duration_s", "distance_kind", "mode"]
     with osm.atomic_path(out) as tmp:
@@ -180,6 +182,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--pipeline-on-roads",
         action="store_true",
         help="with --mode pipeline and --network: trench length along the roads",
+    )
+    dist.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes for the road searches (default: one per CPU)",
     )
     dist.add_argument("--out", required=True, help="target .csv")
     dist.set_defaults(func=_run_distances)

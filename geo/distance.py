@@ -87,8 +87,9 @@ OD_COLUMNS = (
 
 def candidate_pairs(
     lon: FloatArray, lat: FloatArray, *, max_distance_m: float | None
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Ordered index pairs (i != j) of points, only those within ``max_distance_m`` geodesic.
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], FloatArray]:
+    """Ordered index pairs (i != j) of points within ``max_distance_m`` geodesic, and their
+    geodesic distances in metres.
 
     A k-d tree in the points' metric CRS finds the pairs, so a radius search over tens of
     thousands of sites never builds the full n x n matrix; the planar pre-filter has a 1 %
@@ -98,7 +99,8 @@ def candidate_pairs(
     if max_distance_m is None:
         i, j = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
         keep = i != j
-        return i[keep].astype("int64"), j[keep].astype("int64")
+        i, j = i[keep].astype("int64"), j[keep].astype("int64")
+        return i, j, geodesic_m(lon[i], lat[i], lon[j], lat[j])
     from scipy.spatial import cKDTree  # noqa: PLC0415 - only the bounded search needs it
 
     points = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=4326)
@@ -107,9 +109,10 @@ def candidate_pairs(
     pairs = tree.query_pairs(r=max_distance_m * 1.01, output_type="ndarray")
     i = np.concatenate([pairs[:, 0], pairs[:, 1]]).astype("int64")
     j = np.concatenate([pairs[:, 1], pairs[:, 0]]).astype("int64")
-    within = geodesic_m(lon[i], lat[i], lon[j], lat[j]) <= max_distance_m
+    metres = geodesic_m(lon[i], lat[i], lon[j], lat[j])
+    within = metres <= max_distance_m
     order = np.lexsort((j[within], i[within]))
-    return i[within][order], j[within][order]
+    return i[within][order], j[within][order], metres[within][order]
 
 
 def od_table(
@@ -124,6 +127,7 @@ def od_table(
     estimate: bool = True,
     pipeline_on_roads: bool = False,
     id_column: str = "site_id",
+    workers: int = 1,
 ) -> pd.DataFrame:
     """Distances between sites, one row per ordered pair, each saying how it was obtained.
 
@@ -151,6 +155,8 @@ def od_table(
         Measure pipelines along the road network (trench length) when a network is given.
     id_column
         The column holding site ids.
+    workers
+        Processes for the road searches (see :meth:`RoadNetwork.node_costs`).
 
     Returns
     -------
@@ -167,13 +173,12 @@ def od_table(
     ids = sites[id_column].to_numpy()
     lon, lat = lonlat(sites.geometry)
     if pairs is None:
-        bound = None if max_distance_m is None else max_distance_m
-        i, j = candidate_pairs(lon, lat, max_distance_m=bound)
+        i, j, geo_m = candidate_pairs(lon, lat, max_distance_m=max_distance_m)
     else:
         position = pd.Series(np.arange(len(ids)), index=ids)
         i = position.loc[pairs["from_site"].to_numpy()].to_numpy().astype("int64")
         j = position.loc[pairs["to_site"].to_numpy()].to_numpy().astype("int64")
-    geo_m = geodesic_m(lon[i], lat[i], lon[j], lat[j])
+        geo_m = geodesic_m(lon[i], lat[i], lon[j], lat[j])
     n_pairs = len(i)
     distance = np.full(n_pairs, np.nan)
     duration = np.full(n_pairs, np.nan)
@@ -187,7 +192,9 @@ def od_table(
         node = snapped["node"].to_numpy()
         acc = snapped["access_m"].to_numpy()
         limit = np.inf if max_distance_m is None else max_distance_m
-        net_m, net_s = _network_costs(network, node[i[on]], node[j[on]], limit=limit)
+        net_m, net_s = _network_costs(
+            network, node[i[on]], node[j[on]], limit=limit, workers=workers
+        )
         reached = np.isfinite(net_m)
         idx = np.flatnonzero(on)[reached]
         access_from[idx], access_to[idx] = acc[i[idx]], acc[j[idx]]
@@ -210,7 +217,7 @@ def od_table(
             "to_site": ids[j],
             "distance_m": distance,
             "duration_s": duration,
-            "distance_kind": kind,
+            "distance_kind": pd.Categorical(kind, categories=DISTANCE_KINDS),
             "mode": mode,
             "geodesic_m": geo_m,
             "circuity": np.where(kind == "estimated", factor.circuity, np.nan),
@@ -225,12 +232,17 @@ def od_table(
 
 
 def _network_costs(
-    network: RoadNetwork, src: npt.NDArray[np.int64], tgt: npt.NDArray[np.int64], *, limit: float
+    network: RoadNetwork,
+    src: npt.NDArray[np.int64],
+    tgt: npt.NDArray[np.int64],
+    *,
+    limit: float,
+    workers: int = 1,
 ) -> tuple[FloatArray, FloatArray]:
     """Road metres and seconds for node pairs, one Dijkstra per distinct source node."""
     if len(src) == 0:
         return np.empty(0), np.empty(0)
     unique_tgt, tgt_pos = np.unique(tgt, return_inverse=True)
     unique_src, src_pos = np.unique(src, return_inverse=True)
-    metres, seconds = network.node_costs(unique_src, unique_tgt, limit=limit)
+    metres, seconds = network.node_costs(unique_src, unique_tgt, limit=limit, workers=workers)
     return metres[src_pos, tgt_pos], seconds[src_pos, tgt_pos]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -164,11 +166,14 @@ class RoadNetwork:
         *,
         limit: float = np.inf,
         durations: bool = True,
+        workers: int = 1,
     ) -> tuple[FloatArray, FloatArray]:
         """Shortest road distances (metres) and the travel times along those routes (seconds).
 
         One bounded Dijkstra per distinct source node (scipy, in C); the duration is summed
         along the shortest route's tree, so distance and duration describe the same route.
+        With ``workers > 1`` the sources are split over forked processes (scipy's Dijkstra
+        holds the GIL, so threads would not help); keep 1 inside servers that run threads.
 
         Returns
         -------
@@ -179,6 +184,9 @@ class RoadNetwork:
         src = np.asarray(sources, dtype="int64")
         tgt = np.asarray(targets, dtype="int64")
         unique_src, inverse = np.unique(src, return_inverse=True)
+        if workers > 1 and len(unique_src) >= 2 * _ORIGIN_BATCH and _CAN_FORK:
+            metres, seconds = self._parallel_costs(unique_src, tgt, limit, durations, workers)
+            return metres[inverse], seconds[inverse]
         metres = np.empty((len(unique_src), len(tgt)), dtype="float64")
         seconds = np.full((len(unique_src), len(tgt)), np.nan)
         for start, batch in _batches(unique_src):
@@ -194,7 +202,59 @@ class RoadNetwork:
             seconds[rows] = self._route_times(batch, tgt, pred, metres[rows])
         return metres[inverse], seconds[inverse]
 
+    def _parallel_costs(
+        self, unique_src: IntArray, tgt: IntArray, limit: float, durations: bool, workers: int
+    ) -> tuple[FloatArray, FloatArray]:
+        global _SHARED  # noqa: PLW0603 - handed to forked workers without pickling the graph
+        chunks = np.array_split(unique_src, workers)
+        _SHARED = self
+        try:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                parts = list(
+                    pool.map(
+                        _chunk_costs,
+                        chunks,
+                        [tgt] * workers,
+                        [limit] * workers,
+                        [durations] * workers,
+                    )
+                )
+        finally:
+            _SHARED = None
+        return np.vstack([m for m, _ in parts]), np.vstack([s for _, s in parts])
+
     def _route_times(
+        self, batch: IntArray, tgt: IntArray, pred: npt.NDArray[np.int32], dist: FloatArray
+    ) -> FloatArray:
+        """Travel time from each source to each target along the shortest-route tree.
+
+        Small graphs (few nodes per target) sum the whole tree by pointer doubling; large
+        ones walk back from the targets only, which touches far fewer nodes.
+        """
+        if self.n_nodes <= _TREE_NODES_PER_TARGET * len(tgt):
+            return self._tree_times(pred)[:, tgt].reshape(len(batch), len(tgt))
+        return self._walk_times(batch, tgt, pred, dist)
+
+    def _tree_times(self, pred: npt.NDArray[np.int32]) -> FloatArray:
+        """Time from the source to every node: each node's edge time, then pointer doubling
+        (log2 of the tree depth passes) to add up its ancestors'."""
+        n = self.n_nodes
+        nodes = np.arange(n, dtype="int64")
+        reached = pred >= 0
+        parent = np.where(reached, pred, nodes[None, :]).astype("int64")
+        acc = np.zeros(pred.shape)
+        edge = np.searchsorted(self._edge_key, parent[reached] * n + np.nonzero(reached)[1])
+        acc[reached] = self.travel_time_s[edge]
+        while True:
+            grand = np.take_along_axis(parent, parent, axis=1)
+            if np.array_equal(grand, parent):
+                break
+            acc += np.take_along_axis(acc, parent, axis=1)
+            parent = grand
+        return acc
+
+    def _walk_times(
         self, batch: IntArray, tgt: IntArray, pred: npt.NDArray[np.int32], dist: FloatArray
     ) -> FloatArray:
         """Sum edge times from each target back to its source along the predecessor tree."""
@@ -214,6 +274,19 @@ class RoadNetwork:
         out = total.reshape(len(batch), len(tgt))
         out[~np.isfinite(dist)] = np.inf
         return out
+
+
+_TREE_NODES_PER_TARGET = 8
+"""Below this many nodes per target, summing the whole tree beats walking back per target."""
+_SHARED: RoadNetwork | None = None
+_CAN_FORK = "fork" in multiprocessing.get_all_start_methods()
+
+
+def _chunk_costs(
+    chunk: IntArray, tgt: IntArray, limit: float, durations: bool
+) -> tuple[FloatArray, FloatArray]:
+    assert _SHARED is not None  # set by the parent before forking
+    return _SHARED.node_costs(chunk, tgt, limit=limit, durations=durations)
 
 
 def _edge_keys(matrix: sparse.csr_matrix) -> IntArray:

@@ -54,9 +54,10 @@ def test_planar_distance_is_close_to_geodesic_at_cluster_scale() -> None:
 def test_candidate_pairs_equal_brute_force() -> None:
     rng = np.random.default_rng(1)
     lon, lat = rng.uniform(4.0, 4.8, 400), rng.uniform(51.0, 51.4, 400)
-    i, j = distance.candidate_pairs(lon, lat, max_distance_m=5_000)
+    i, j, metres = distance.candidate_pairs(lon, lat, max_distance_m=5_000)
     full = distance.geodesic_matrix_m(lon, lat, lon, lat)
     bi, bj = np.nonzero((full <= 5_000) & ~np.eye(400, dtype=bool))
+    np.testing.assert_allclose(metres, full[i, j], rtol=1e-12)
     assert sorted(zip(i.tolist(), j.tolist(), strict=True)) == sorted(
         zip(bi.tolist(), bj.tolist(), strict=True)
     )
