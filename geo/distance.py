@@ -91,9 +91,9 @@ def candidate_pairs(
     """Ordered index pairs (i != j) of points within ``max_distance_m`` geodesic, and their
     geodesic distances in metres.
 
-    A k-d tree in the points' metric CRS finds the pairs, so a radius search over tens of
-    thousands of sites never builds the full n x n matrix; the planar pre-filter has a 1 %
-    margin and the exact geodesic check follows.
+    With a bound, a k-d tree on Earth-centred coordinates finds the pairs
+    (:func:`geo.proximity.pairs_within`), so a radius search over tens of thousands of sites
+    never builds the full n x n matrix.
     """
     n = len(lon)
     if max_distance_m is None:
@@ -101,18 +101,11 @@ def candidate_pairs(
         keep = i != j
         i, j = i[keep].astype("int64"), j[keep].astype("int64")
         return i, j, geodesic_m(lon[i], lat[i], lon[j], lat[j])
-    from scipy.spatial import cKDTree  # noqa: PLC0415 - only the bounded search needs it
+    from geo.proximity import pairs_within  # noqa: PLC0415 - proximity builds on this module
 
-    points = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=4326)
-    projected = points.to_crs(metric_crs(points))
-    tree = cKDTree(np.column_stack([projected.x.to_numpy(), projected.y.to_numpy()]))
-    pairs = tree.query_pairs(r=max_distance_m * 1.01, output_type="ndarray")
-    i = np.concatenate([pairs[:, 0], pairs[:, 1]]).astype("int64")
-    j = np.concatenate([pairs[:, 1], pairs[:, 0]]).astype("int64")
-    metres = geodesic_m(lon[i], lat[i], lon[j], lat[j])
-    within = metres <= max_distance_m
-    order = np.lexsort((j[within], i[within]))
-    return i[within][order], j[within][order], metres[within][order]
+    i, j, metres = pairs_within(lon, lat, lon, lat, max_distance_m)
+    distinct = i != j
+    return i[distinct], j[distinct], metres[distinct]
 
 
 def od_table(
