@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from flows import io
-from flows._errors import CaseReadError, CaseWriteError
+from flows._errors import CaseReadError, CaseWriteError, ResourceError
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -58,6 +59,56 @@ def _template(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _match(args: argparse.Namespace) -> int:
+    from flows import library, matching, parameters, scoring  # noqa: PLC0415 - heavier imports
+    from geo import network as geo_network  # noqa: PLC0415
+    from geo.routing import RoadNetwork  # noqa: PLC0415
+
+    out = Path(args.out)
+    if out.suffix.lower() not in {".gpkg", ".csv"}:
+        print(f"error: {out.name}: --out must end in .gpkg or .csv", file=sys.stderr)
+        return EXIT_UNREADABLE
+    try:
+        result = io.load_case(args.path)
+    except CaseReadError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    if result.case is None:
+        print(result.report.format())
+        return EXIT_INVALID
+    road = None
+    if args.network:
+        road = RoadNetwork.from_graph(geo_network.open_network(args.network))
+    lib = library.load_library()
+    params = parameters.load_parameters()
+    if args.carbon_price is not None:
+        params = params.with_overrides({"carbon.price": args.carbon_price})
+    options = matching.MatchOptions(max_km=args.max_km, include_inferred=args.include_inferred)
+    candidates = matching.match(result.case, network=road, options=options, library=lib)
+    scored = scoring.score(candidates, params, lib)
+    written = io.write_candidates(scored, result.case, out, parameters=params)
+    print(scoring.summary_table(scored))
+    print(f"{len(scored)} candidates ({params.version}); wrote {written}")
+    return EXIT_OK
+
+
+def _suggest(args: argparse.Namespace) -> int:
+    from flows import library  # noqa: PLC0415
+
+    try:
+        table = library.suggest(nace_code=args.nace, resource=args.resource)
+    except (ValueError, ResourceError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_INVALID
+    if args.format == "csv":
+        table.to_csv(sys.stdout, index=False)
+    elif table.empty:
+        print("the library has no synergy for that; try a broader NACE code (e.g. the division)")
+    else:
+        print(table.to_string(index=False, max_colwidth=48))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m flows``."""
     parser = argparse.ArgumentParser(
@@ -79,6 +130,23 @@ def build_parser() -> argparse.ArgumentParser:
     template = sub.add_parser("template", help="write the blank Excel template")
     template.add_argument("out", help="target .xlsx")
     template.set_defaults(func=_template)
+    match = sub.add_parser("match", help="find and score candidate exchanges in a case")
+    match.add_argument("path", help="the case")
+    match.add_argument("--network", help="road network (.graphml/.gpkg or OSM .osm/.pbf)")
+    match.add_argument("--max-km", type=float, help="one maximum distance for every resource")
+    match.add_argument(
+        "--include-inferred",
+        action="store_true",
+        help="also suggest exchanges inferred from sector codes (flagged)",
+    )
+    match.add_argument("--carbon-price", type=float, help="EUR per t CO2e (default: the set's)")
+    match.add_argument("--out", required=True, help="target .gpkg (lines) or .csv")
+    match.set_defaults(func=_match)
+    suggest = sub.add_parser("suggest", help="what the synergy library says a sector could do")
+    suggest.add_argument("--nace", help="source sector (division 24, group 24.1 or class 24.10)")
+    suggest.add_argument("--resource", help="an EWC code or a carrier")
+    suggest.add_argument("--format", choices=("table", "csv"), default="table")
+    suggest.set_defaults(func=_suggest)
     return parser
 
 

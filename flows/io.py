@@ -107,8 +107,9 @@ def load_frames(tables: Mapping[str, pd.DataFrame], *, label: str = "<frames>") 
     raw: dict[str, RawTable] = {}
     for name, frame in tables.items():
         geometry = frame.geometry if isinstance(frame, gpd.GeoDataFrame) else None
-        data = pd.DataFrame(frame.drop(columns=frame.geometry.name) if geometry is not None
-                            else frame).reset_index(drop=True)
+        data = pd.DataFrame(
+            frame.drop(columns=frame.geometry.name) if geometry is not None else frame
+        ).reset_index(drop=True)
         data[ROW] = range(1, len(data) + 1)
         if geometry is not None:
             geometry = geometry.reset_index(drop=True)
@@ -227,8 +228,10 @@ def _read_folder(folder: Path, report: ValidationReport, *, prefix: str) -> dict
         if table_raw is not None:
             raw[table] = table_raw
     # A sites file that was found but could not be read already has its own error.
-    if "sites" not in raw and _find(folder, "sites") is None and (
-        "E_MISSING_TABLE" not in report.codes()
+    if (
+        "sites" not in raw
+        and _find(folder, "sites") is None
+        and ("E_MISSING_TABLE" not in report.codes())
     ):
         report.add(
             file=prefix.rstrip("/") or folder.name,
@@ -245,36 +248,56 @@ def _decode(data: bytes, label: str, report: ValidationReport) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        report.add(file=label, layer=None, severity="warning", code="W_ENCODING",
-                   message="the file is not UTF-8; it was read as Windows-1252",
-                   hint="save the CSV as 'CSV UTF-8' so that names with accents survive")
+        report.add(
+            file=label,
+            layer=None,
+            severity="warning",
+            code="W_ENCODING",
+            message="the file is not UTF-8; it was read as Windows-1252",
+            hint="save the CSV as 'CSV UTF-8' so that names with accents survive",
+        )
         return data.decode("cp1252", errors="replace")
 
 
 def _read_csv(path: Path, table: str, label: str, report: ValidationReport) -> RawTable | None:
     text = _decode(path.read_bytes(), label, report)
     if not text.strip():
-        report.add(file=label, layer=table, severity="error", code="E_EMPTY_FILE",
-                   message="the file is empty", hint=f"give {table} a header row and data rows")
+        report.add(
+            file=label,
+            layer=table,
+            severity="error",
+            code="E_EMPTY_FILE",
+            message="the file is empty",
+            hint=f"give {table} a header row and data rows",
+        )
         return None
     try:
         delimiter = csv.Sniffer().sniff(text[:4096], delimiters=_CSV_DELIMITERS).delimiter
     except csv.Error:
         delimiter = ","
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
-                            skip_blank_lines=False)
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=delimiter,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+        )
     except (pd.errors.ParserError, ValueError) as err:
         line = re.search(r"line (\d+)", str(err))
-        report.add(file=label, layer=table, row=int(line.group(1)) if line else None,
-                   severity="error", code="E_CSV_PARSE",
-                   message=f"the CSV cannot be parsed: {str(err).splitlines()[-1]}",
-                   hint="every row needs as many fields as the header; quote fields that "
-                   "contain the delimiter")
+        report.add(
+            file=label,
+            layer=table,
+            row=int(line.group(1)) if line else None,
+            severity="error",
+            code="E_CSV_PARSE",
+            message=f"the CSV cannot be parsed: {str(err).splitlines()[-1]}",
+            hint="every row needs as many fields as the header; quote fields that "
+            "contain the delimiter",
+        )
         return None
     frame[ROW] = range(2, len(frame) + 2)
-    return RawTable(table, label, table, _drop_blank_rows(frame),
-                    decimal_comma=delimiter == ";")
+    return RawTable(table, label, table, _drop_blank_rows(frame), decimal_comma=delimiter == ";")
 
 
 def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -296,17 +319,28 @@ def _read_geojson(path: Path, table: str, label: str, report: ValidationReport) 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             gdf = pyogrio.read_dataframe(path)
-    except (json.JSONDecodeError, UnicodeDecodeError, pyogrio.errors.DataSourceError,
-            pyogrio.errors.DataLayerError, AttributeError) as err:
-        report.add(file=label, layer=table, severity="error", code="E_FILE_UNREADABLE",
-                   message=f"not a readable GeoJSON file ({str(err).splitlines()[0][:120]})",
-                   hint="export it again as GeoJSON (RFC 7946, lon/lat)")
+    except (
+        json.JSONDecodeError,
+        UnicodeDecodeError,
+        pyogrio.errors.DataSourceError,
+        pyogrio.errors.DataLayerError,
+        AttributeError,
+    ) as err:
+        report.add(
+            file=label,
+            layer=table,
+            severity="error",
+            code="E_FILE_UNREADABLE",
+            message=f"not a readable GeoJSON file ({str(err).splitlines()[0][:120]})",
+            hint="export it again as GeoJSON (RFC 7946, lon/lat)",
+        )
         return None
     return _raw_from_gdf(gdf, table, label, declared=declared)
 
 
-def _raw_from_gdf(gdf: gpd.GeoDataFrame, table: str, label: str, *, declared: bool,
-                  first_row: int = 1) -> RawTable:
+def _raw_from_gdf(
+    gdf: gpd.GeoDataFrame, table: str, label: str, *, declared: bool, first_row: int = 1
+) -> RawTable:
     geometry = gdf.geometry.reset_index(drop=True)
     frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).reset_index(drop=True)
     frame[ROW] = range(first_row, len(frame) + first_row)
@@ -321,12 +355,15 @@ def _read_gpkg(path: Path, label: str, report: ValidationReport) -> dict[str, Ra
         msg = f"{label}: cannot be read ({err.strerror})"
         raise CaseReadError(msg) from err
     if magic != b"SQLite format 3\x00":
-        msg = (f"{label}: not a GeoPackage (the file is not an SQLite database; is it another "
-               "format renamed .gpkg?)")
+        msg = (
+            f"{label}: not a GeoPackage (the file is not an SQLite database; is it another "
+            "format renamed .gpkg?)"
+        )
         raise CaseReadError(msg)
     try:
-        layers = {str(name).lower(): (str(name), str(kind)) for name, kind in
-                  pyogrio.list_layers(path)}
+        layers = {
+            str(name).lower(): (str(name), str(kind)) for name, kind in pyogrio.list_layers(path)
+        }
     except (pyogrio.errors.DataSourceError, OSError) as err:
         msg = f"{label}: not a readable GeoPackage ({str(err).splitlines()[0][:160]})"
         raise CaseReadError(msg) from err
@@ -334,8 +371,13 @@ def _read_gpkg(path: Path, label: str, report: ValidationReport) -> dict[str, Ra
         points = [name for name, kind in layers.values() if "point" in kind.lower()]
         if len(points) == 1:
             layers["sites"] = layers.pop(points[0].lower())
-            report.add(file=label, layer=points[0], severity="info", code="I_LAYER_AS_SITES",
-                       message=f"layer {points[0]!r} is the only point layer; read as sites")
+            report.add(
+                file=label,
+                layer=points[0],
+                severity="info",
+                code="I_LAYER_AS_SITES",
+                message=f"layer {points[0]!r} is the only point layer; read as sites",
+            )
     raw: dict[str, RawTable] = {}
     for table in TABLES:
         if table not in layers:
@@ -377,9 +419,14 @@ def _read_xlsx(path: Path, label: str, report: ValidationReport) -> dict[str, Ra
         frame[ROW] = range(2, len(frame) + 2)
         raw[table] = RawTable(table, label, sheet, _drop_blank_rows(frame))
     if "sites" not in raw:
-        report.add(file=label, layer=None, severity="error", code="E_MISSING_TABLE",
-                   message=f"the workbook has no 'sites' sheet (sheets: {', '.join(sheets)})",
-                   hint="name the sheet with one row per site 'sites' (see the template)")
+        report.add(
+            file=label,
+            layer=None,
+            severity="error",
+            code="E_MISSING_TABLE",
+            message=f"the workbook has no 'sites' sheet (sheets: {', '.join(sheets)})",
+            hint="name the sheet with one row per site 'sites' (see the template)",
+        )
     return raw
 
 
@@ -391,8 +438,14 @@ def _build(raw: dict[str, RawTable], report: ValidationReport, label: str) -> Ca
     for table in missing:
         unreadable = any(f.severity == "error" and f.layer == table for f in report)
         if "E_MISSING_TABLE" not in report.codes() and not unreadable:
-            report.add(file=label, layer=table, severity="error", code="E_MISSING_TABLE",
-                       message=f"no {table} table", hint=f"add a {table} table")
+            report.add(
+                file=label,
+                layer=table,
+                severity="error",
+                code="E_MISSING_TABLE",
+                message=f"no {table} table",
+                hint=f"add a {table} table",
+            )
     if missing:
         return None
     sites, site_ids = _validate.check_sites(raw["sites"], report)
@@ -401,10 +454,13 @@ def _build(raw: dict[str, RawTable], report: ValidationReport, label: str) -> Ca
         case.sites = add_site_sectors(sites)
     parks_ok = _build_parks(raw, report, case)
     if sites is not None and len(case.sites) and parks_ok:
-        _validate.check_site_parks(case.sites, set(case.parks["park_id"].dropna()), report,
-                                   file=raw["sites"].file)
-    for table, check in (("flows", _validate.check_flows),
-                         ("exchanges", _validate.check_exchanges)):
+        _validate.check_site_parks(
+            case.sites, set(case.parks["park_id"].dropna()), report, file=raw["sites"].file
+        )
+    for table, check in (
+        ("flows", _validate.check_flows),
+        ("exchanges", _validate.check_exchanges),
+    ):
         if table in raw:
             frame = check(raw[table], report, site_ids)
             if frame is not None:
@@ -481,8 +537,7 @@ def flat_sites(case: Case) -> pd.DataFrame:
     at = cols.index("nace") + 1
     flat.insert(at, "lat", shapely.get_y(anchor))
     flat.insert(at + 1, "lon", shapely.get_x(anchor))
-    wkt = pd.Series(shapely.to_wkt(geoms, rounding_precision=-1), index=flat.index,
-                    dtype="string")
+    wkt = pd.Series(shapely.to_wkt(geoms, rounding_precision=-1), index=flat.index, dtype="string")
     flat.insert(at + 2, "wkt", wkt.where(~is_point, pd.NA))
     return flat
 
@@ -498,8 +553,14 @@ def _write_gpkg(case: Case, path: Path) -> None:
     for name in TABLES:
         frame = case.table(name)
         if isinstance(frame, gpd.GeoDataFrame):
-            pyogrio.write_dataframe(frame.to_crs(STORAGE_CRS), path, layer=name,
-                                    driver="GPKG", geometry_type="Unknown", promote_to_multi=False)
+            pyogrio.write_dataframe(
+                frame.to_crs(STORAGE_CRS),
+                path,
+                layer=name,
+                driver="GPKG",
+                geometry_type="Unknown",
+                promote_to_multi=False,
+            )
         else:
             pyogrio.write_dataframe(_plain(frame), path, layer=name, driver="GPKG")
 
@@ -548,8 +609,9 @@ def _write_folder(case: Case, folder: Path) -> None:
     flat_sites(case).to_csv(folder / "sites.csv", index=False)
     parks = case.table("parks")
     if len(parks):
-        pyogrio.write_dataframe(parks.to_crs(STORAGE_CRS), folder / "parks.geojson",
-                                driver="GeoJSON", layer="parks")
+        pyogrio.write_dataframe(
+            parks.to_crs(STORAGE_CRS), folder / "parks.geojson", driver="GeoJSON", layer="parks"
+        )
     for name in ("flows", "exchanges", "sources", "metadata"):
         case.table(name).to_csv(folder / f"{name}.csv", index=False)
 
@@ -620,8 +682,9 @@ def write_template(target: str | os.PathLike[str]) -> Path:
                 for row in range(2, 1001):
                     sheet.cell(row=row, column=idx).number_format = "@"
             if col and col.choices:
-                rule = DataValidation(type="list", formula1=f'"{",".join(col.choices)}"',
-                                      allow_blank=not col.required)
+                rule = DataValidation(
+                    type="list", formula1=f'"{",".join(col.choices)}"', allow_blank=not col.required
+                )
                 rule.error = f"Use one of: {', '.join(col.choices)}"
                 sheet.add_data_validation(rule)
                 rule.add(f"{letter}2:{letter}1000")
@@ -635,3 +698,61 @@ def template_xlsx_bytes() -> bytes:
     """The blank Excel template as bytes (for a download button)."""
     with tempfile.TemporaryDirectory() as tmp:
         return write_template(Path(tmp) / "template.xlsx").read_bytes()
+
+
+def candidate_lines(candidates: pd.DataFrame, case: Case) -> gpd.GeoDataFrame:
+    """Candidates as straight lines from the supplying to the receiving site (EPSG:4326)."""
+    anchors = case.sites.set_index("site_id").geometry.representative_point()
+    start = anchors.loc[candidates["supply_site"]].to_numpy()
+    end = anchors.loc[candidates["demand_site"]].to_numpy()
+    lines = (
+        shapely.linestrings(
+            np.stack(
+                [
+                    np.column_stack([shapely.get_x(start), shapely.get_y(start)]),
+                    np.column_stack([shapely.get_x(end), shapely.get_y(end)]),
+                ],
+                axis=1,
+            )
+        )
+        if len(candidates)
+        else []
+    )
+    return gpd.GeoDataFrame(
+        candidates.reset_index(drop=True), geometry=list(lines), crs=STORAGE_CRS
+    )
+
+
+def write_candidates(
+    candidates: pd.DataFrame,
+    case: Case,
+    target: str | os.PathLike[str],
+    *,
+    parameters: object | None = None,
+) -> Path:
+    """Write scored candidates as ``.csv`` or ``.gpkg`` (a LineString ``candidates`` layer and,
+    when given, the ``parameters`` table they were computed with), atomically."""
+    path = Path(target)
+    suffix = path.suffix.lower()
+    if suffix not in {".csv", ".gpkg"}:
+        msg = f"{path.name}: candidates are written as .csv or .gpkg"
+        raise CaseWriteError(msg)
+    plain = _plain(
+        candidates.astype(
+            {c: "string" for c in candidates.columns if str(candidates[c].dtype) == "category"}
+        )
+    )
+    try:
+        with _atomic_file(path) as tmp:
+            if suffix == ".csv":
+                plain.to_csv(tmp, index=False)
+            else:
+                lines = candidate_lines(plain, case)
+                pyogrio.write_dataframe(lines, tmp, layer="candidates", driver="GPKG")
+                if parameters is not None:
+                    frame = parameters.to_frame()  # type: ignore[attr-defined]
+                    pyogrio.write_dataframe(frame, tmp, layer="parameters", driver="GPKG")
+    except (OSError, ValueError, pyogrio.errors.DataSourceError) as err:
+        msg = f"could not write {path.name}: {err}"
+        raise CaseWriteError(msg) from err
+    return path

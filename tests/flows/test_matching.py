@@ -1,0 +1,196 @@
+"""Matching and scoring on Kalundborg and the mini case, with hand-computed figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import datasets
+from flows import io, library, matching, parameters, scoring
+from flows.model import Case
+
+SMALL_LIBRARY = Path(__file__).resolve().parents[1] / "data" / "library_small.csv"
+
+
+@pytest.fixture(scope="module")
+def lib() -> pd.DataFrame:
+    return library.load_library(SMALL_LIBRARY)
+
+
+@pytest.fixture(scope="module")
+def params() -> parameters.ParameterSet:
+    return parameters.load_parameters()
+
+
+@pytest.fixture(scope="module")
+def kalundborg() -> Case:
+    return io.read_case(datasets.get_path("kalundborg"))
+
+
+def test_every_documented_kalundborg_exchange_is_found_again(
+    kalundborg: Case, lib: pd.DataFrame
+) -> None:
+    found = matching.match(kalundborg, library=lib, options=matching.MatchOptions(max_km=400))
+    keys = set(zip(found["supply_site"], found["demand_site"], found["resource"], strict=True))
+    flows = kalundborg.flows
+    supplies = set(
+        zip(
+            flows.loc[flows["direction"] == "supply", "site_id"],
+            flows.loc[flows["direction"] == "supply", "resource"],
+            strict=True,
+        )
+    )
+    demands = set(
+        zip(
+            flows.loc[flows["direction"] == "demand", "site_id"],
+            flows.loc[flows["direction"] == "demand", "resource"],
+            strict=True,
+        )
+    )
+    checked = 0
+    for ex in kalundborg.exchanges.itertuples():
+        if (ex.from_site, ex.resource) in supplies and (ex.to_site, ex.resource) in demands:
+            assert (ex.from_site, ex.to_site, ex.resource) in keys, ex
+            checked += 1
+    assert checked >= 20
+    assert found["candidate_id"].is_unique
+    assert set(found["basis"]) == {"declared"}
+
+
+def test_heat_needs_a_hot_enough_source(mini_case: Case, lib: pd.DataFrame) -> None:
+    flows = mini_case.flows.copy()
+    hot = (flows["site_id"] == "power") & (flows["resource"] == "heat")
+    flows.loc[hot, "temperature_c"] = 70.0  # the district heating network wants 80 °C
+    case = Case(sites=mini_case.sites, parks=mini_case.parks, flows=flows)
+    found = matching.match(case, library=lib)
+    assert "power>dh:heat" not in set(found["candidate_id"])
+    assert "power>dh:steam->heat" in set(found["candidate_id"])  # 250 °C steam still serves
+
+
+def test_distance_limit_and_cross_park(mini_case: Case, lib: pd.DataFrame) -> None:
+    near = matching.match(mini_case, library=lib, options=matching.MatchOptions(max_km=1.0))
+    assert (near["distance_m"] <= 1000).all()
+    assert set(near["candidate_id"]) == {"refinery>board:fuel-gas"}
+    full = matching.match(mini_case, library=lib)
+    by_id = full.set_index("candidate_id")
+    assert not by_id.loc["power>board:10 01 05", "cross_park"]  # both in park1
+    assert pd.isna(by_id.loc["power>dh:heat", "demand_park"])
+
+
+def test_inferred_candidates_are_flagged_never_declared(
+    kalundborg: Case, lib: pd.DataFrame
+) -> None:
+    found = matching.match(
+        kalundborg, library=lib, options=matching.MatchOptions(include_inferred=True)
+    )
+    inferred = found[found["basis"] == "inferred"]
+    assert len(inferred) > 0
+    assert set(inferred["confidence"]) <= {"high", "medium", "low"}
+    assert inferred["synergy_id"].notna().all()
+    assert set(inferred["inferred_side"]) <= {"supply", "demand"}
+    declared = found[found["basis"] == "declared"]
+    assert (declared["confidence"] == "declared").all()
+
+
+def test_hand_computed_cost_and_co2(
+    mini_case: Case, lib: pd.DataFrame, params: parameters.ParameterSet
+) -> None:
+    scored = scoring.score(matching.match(mini_case, library=lib), params, lib)
+    row = scored.set_index("candidate_id").loc["power>board:10 01 05"]
+    km = row["distance_m"] / 1000
+    tonnes = 180_000.0  # min(200 kt/yr supply, 180,000 t/yr demand)
+    assert row["quantity"] == tonnes
+    assert row["tonne_km"] == pytest.approx(tonnes * km)
+    transport = (
+        tonnes * km * params["transport.cost.road"] + tonnes * params["transport.fixed_cost.road"]
+    )
+    assert row["transport_cost_eur"] == pytest.approx(transport)
+    co2_transport = tonnes * km * params["transport.ef.road"] / 1000
+    assert row["transport_co2e_t"] == pytest.approx(co2_transport)
+    # FGD gypsum replaces natural gypsum; the library row gives 5 kg CO2e/t for it
+    assert row["avoided_purchase_eur"] == pytest.approx(tonnes * params["price.gypsum_natural"])
+    assert row["avoided_virgin_co2e_t"] == pytest.approx(tonnes * 5 / 1000)
+    assert row["avoided_disposal_eur"] == pytest.approx(tonnes * params["disposal.cost.landfill"])
+    disposal_co2 = tonnes * params["disposal.ef.landfill.inert"] / 1000
+    assert row["avoided_disposal_co2e_t"] == pytest.approx(disposal_co2)
+    net_co2 = tonnes * 5 / 1000 + disposal_co2 - co2_transport
+    assert row["net_co2e_t"] == pytest.approx(net_co2)
+    net = (
+        tonnes * params["price.gypsum_natural"]
+        + tonnes * params["disposal.cost.landfill"]
+        - transport
+        + params["carbon.price"] * net_co2
+    )
+    assert row["net_benefit_eur"] == pytest.approx(net)
+
+    steam = scored.set_index("candidate_id").loc["power>refinery:steam"]
+    km = steam["distance_m"] / 1000
+    loss = params["pipeline.heat.loss_fraction_per_km"] * km
+    delivered = 400_000 * (1 - loss)  # MWh/yr
+    assert steam["delivered_quantity"] == pytest.approx(delivered)
+    rate, years = params["pipeline.discount_rate"], params["pipeline.annuity_years"]
+    annuity = rate / (1 - (1 + rate) ** -years)
+    pipe = params["pipeline.heat.capex_per_m"] * steam["distance_m"] * annuity
+    assert steam["transport_cost_eur"] == pytest.approx(pipe)
+    assert steam["avoided_purchase_eur"] == pytest.approx(delivered * params["price.steam"])
+    assert steam["avoided_virgin_co2e_t"] == pytest.approx(
+        delivered * params["ef.heat_from_gas_boiler"] / 1000
+    )
+
+    gas = scored.set_index("candidate_id").loc["refinery>board:fuel-gas"]
+    mwh = 250 * 1e6 / 3600  # demand 250 TJ/yr < supply 300 TJ/yr
+    assert gas["quantity"] == pytest.approx(mwh)
+    assert gas["avoided_purchase_eur"] == pytest.approx(mwh * params["price.natural_gas"])
+    assert gas["avoided_virgin_co2e_t"] == pytest.approx(mwh * params["ef.natural_gas"] / 1000)
+
+
+def test_benefit_falls_with_distance_and_break_even_is_where_it_is_zero(
+    mini_case: Case, lib: pd.DataFrame, params: parameters.ParameterSet
+) -> None:
+    candidates = matching.match(mini_case, library=lib)
+    base = scoring.score(candidates, params, lib).set_index("candidate_id")
+    farther = scoring.score(
+        candidates.assign(distance_m=candidates["distance_m"] * 10), params, lib
+    ).set_index("candidate_id")
+    assert (farther["net_benefit_eur"] < base["net_benefit_eur"].loc[farther.index]).all()
+    at_break_even = candidates.assign(
+        distance_m=candidates["candidate_id"].map(base["break_even_km"]) * 1000
+    )
+    zero = scoring.score(at_break_even, params, lib)
+    np.testing.assert_allclose(zero["net_benefit_eur"], 0, atol=1e-3)
+
+
+def test_carbon_price_and_overrides_are_recorded(
+    mini_case: Case, lib: pd.DataFrame, params: parameters.ParameterSet
+) -> None:
+    candidates = matching.match(mini_case, library=lib)
+    cheap = scoring.score(candidates, params.with_overrides({"carbon.price": 0}), lib)
+    dear = scoring.score(candidates, params.with_overrides({"carbon.price": 200}), lib)
+    assert set(cheap["parameter_set"]) == {params.version + "+user"}
+    gain = (
+        dear.set_index("candidate_id")["net_benefit_eur"]
+        - cheap.set_index("candidate_id")["net_benefit_eur"]
+    )
+    co2 = cheap.set_index("candidate_id")["net_co2e_t"]
+    np.testing.assert_allclose(gain.loc[co2.index], 200 * co2)
+    assert cheap["rank"].tolist() == list(range(1, len(cheap) + 1))
+    assert all(isinstance(e, str) and "EUR/yr" in e for e in cheap["explanation"])
+
+
+def test_candidates_written_as_lines_and_csv(
+    mini_case: Case, lib: pd.DataFrame, params: parameters.ParameterSet, tmp_path: Path
+) -> None:
+    scored = scoring.score(matching.match(mini_case, library=lib), params, lib)
+    gpkg = io.write_candidates(scored, mini_case, tmp_path / "c.gpkg", parameters=params)
+    import pyogrio  # noqa: PLC0415
+
+    lines = pyogrio.read_dataframe(gpkg, layer="candidates")
+    assert len(lines) == len(scored)
+    assert set(lines.geometry.geom_type) == {"LineString"}
+    table = pyogrio.read_dataframe(gpkg, layer="parameters")
+    assert "carbon.price" in set(table["key"])
+    csv = io.write_candidates(scored, mini_case, tmp_path / "c.csv")
+    assert len(pd.read_csv(csv)) == len(scored)
