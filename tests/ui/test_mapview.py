@@ -7,14 +7,17 @@ import html
 
 import folium
 import folium.plugins
+import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
 
 from flows.model import Case
 from flows.resources import FAMILIES
+from geo.distance import geodesic_m, od_table
 from ui import assets, mapview
 from ui.mapview import build_map, case_summary, line_weights
+from ui.network import LoadedNetwork, Route, exchange_distances, exchange_route
 
 MALICIOUS_NAME = "<script>alert(1)</script>"  # the name the tiny_case fixture gives a site
 
@@ -30,6 +33,12 @@ def _layer(m: folium.Map, name: str) -> folium.GeoJson:
 def _features(m: folium.Map, name: str) -> list[dict[str, object]]:
     features: list[dict[str, object]] = _layer(m, name).data["features"]
     return features
+
+
+def _tooltip(layer: folium.GeoJson) -> folium.GeoJsonTooltip:
+    tooltips = [c for c in layer._children.values() if isinstance(c, folium.GeoJsonTooltip)]
+    assert len(tooltips) == 1
+    return tooltips[0]
 
 
 def _legend(m: folium.Map) -> mapview.Legend:
@@ -204,3 +213,152 @@ def test_summary_sums_active_published_quantities(tiny_case: Case) -> None:
     assert "200,000 t/yr" in text
     assert "2,000" not in text  # historical exchange is not counted
     assert mapview.escape_markdown("*a*") == r"\*a\*"
+
+
+# -- distances and routes ----------------------------------------------------------------
+
+
+def _line_length_m(coords: list[list[float]]) -> float:
+    xy = np.asarray(coords, dtype="float64")
+    return float(geodesic_m(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1]).sum())
+
+
+def _kotka_row(case: Case, from_site: str, to_site: str) -> int:
+    ex = case.exchanges
+    matches = ex.index[(ex["from_site"] == from_site) & (ex["to_site"] == to_site)]
+    assert len(matches) == 1
+    return int(matches[0])
+
+
+def test_without_a_network_every_distance_is_estimated_and_says_so(tiny_case: Case) -> None:
+    distances = exchange_distances(tiny_case, None)
+    assert list(distances.index) == list(tiny_case.exchanges.index)
+    assert set(distances["distance_kind"]) == {"estimated"}
+    m = build_map(tiny_case, distances=distances, tiles=False)
+    props = [f["properties"] for f in _features(m, "Exchanges")]  # type: ignore[index]
+    road = html.escape("(estimated: geodesic × 1.30 circuity)")
+    pipeline = html.escape("(estimated: geodesic × 1.20 circuity)")
+    for prop, mode in zip(props, tiny_case.exchanges["mode"], strict=True):
+        assert prop["distance"].endswith(road if mode == "road" else pipeline)
+        assert prop["distance"][0].isdigit()
+        assert " km " in prop["distance"]
+    tooltip = _tooltip(_layer(m, "Exchanges"))
+    assert "distance" in tooltip.fields
+    assert "Distance" in tooltip.aliases
+
+
+def test_without_distances_the_tooltip_has_no_distance_field(tiny_case: Case) -> None:
+    m = build_map(tiny_case, tiles=False)
+    assert "distance" not in _tooltip(_layer(m, "Exchanges")).fields
+    assert all(f["properties"]["distance"] == "" for f in _features(m, "Exchanges"))  # type: ignore[index]
+
+
+def test_exchanges_on_the_network_say_road(kotka_case: Case, kotka_network: LoadedNetwork) -> None:
+    distances = exchange_distances(kotka_case, kotka_network.road)
+    kinds = dict(zip(zip(kotka_case.exchanges["from_site"], kotka_case.exchanges["to_site"],
+                         strict=True), distances["distance_kind"], strict=True))  # fmt: skip
+    assert kinds[("mill", "port")] == "road"
+    assert kinds[("chem", "wwtp")] == "road"
+    assert kinds[("dh", "mill")] == "estimated"  # pipeline: not measured on roads
+    assert kinds[("port", "island")] == "estimated"  # sea
+    assert kinds[("island", "mill")] == "estimated"  # road, but the island is off the network
+    m = build_map(kotka_case, distances=distances, tiles=False)
+    by_route = {f["properties"]["route"]: f["properties"] for f in _features(m, "Exchanges")}  # type: ignore[index]
+    mill_port = by_route[html.escape("Harbour pulp mill → Port terminal")]
+    metres = distances.loc[_kotka_row(kotka_case, "mill", "port"), "distance_m"]
+    assert mill_port["distance"] == f"{metres / 1000:,.1f} km (road)"
+
+
+def test_route_follows_the_roads_and_matches_the_road_distance(
+    kotka_case: Case, kotka_network: LoadedNetwork
+) -> None:
+    route = exchange_route(kotka_network, kotka_case, "mill", "port")
+    assert isinstance(route, Route)
+    distances = exchange_distances(kotka_case, kotka_network.road)
+    row = distances.loc[_kotka_row(kotka_case, "mill", "port")]
+    assert route.distance_m == pytest.approx(row["distance_m"], rel=1e-9)
+    assert route.duration_s == pytest.approx(row["duration_s"], rel=1e-6)
+    assert route.access_from_m == pytest.approx(row["access_from_m"])
+    # the drawn line (edge geometries) is as long as the route along the roads
+    assert _line_length_m([list(c) for c in route.road_lonlat]) == pytest.approx(
+        route.road_m, rel=0.01
+    )
+    # and as short as networkx's shortest path between the snapped nodes
+    graph = kotka_network.graph
+    nodes = kotka_network.road.snap(
+        kotka_case.sites.set_index("site_id").loc[["mill", "port"]].geometry.reset_index(drop=True)
+    )["node_id"]
+    expected = nx.shortest_path_length(graph, int(nodes[0]), int(nodes[1]), weight="length")
+    assert route.road_m == pytest.approx(expected, rel=1e-9)
+    straight = float(row["geodesic_m"])
+    assert route.road_m > straight * 0.9  # a real detour, not the straight line
+
+
+def test_route_layer_is_drawn_with_its_access_legs(
+    kotka_case: Case, kotka_network: LoadedNetwork
+) -> None:
+    route = exchange_route(kotka_network, kotka_case, "mill", "port")
+    assert isinstance(route, Route)
+    m = build_map(kotka_case, route=route, route_label=MALICIOUS_NAME, tiles=False)
+    features = _features(m, "Route")
+    parts = [f["properties"]["part"] for f in features]  # type: ignore[index]
+    assert parts == ["casing", "road", "access", "access"]
+    road = next(f for f in features if f["properties"]["part"] == "road")  # type: ignore[index]
+    assert _line_length_m(road["geometry"]["coordinates"]) == pytest.approx(  # type: ignore[index]
+        route.road_m, rel=0.01
+    )
+    sites = kotka_case.sites.set_index("site_id").geometry
+    first_leg = features[2]["geometry"]["coordinates"]  # type: ignore[index]
+    assert first_leg[0] == pytest.approx([sites["mill"].x, sites["mill"].y])
+    assert road["properties"]["route"] == html.escape(MALICIOUS_NAME)  # type: ignore[index]
+    assert f"{route.distance_m / 1000:,.2f} km" in road["properties"]["distance"]  # type: ignore[index]
+    style = _layer(m, "Route").style_function(road)
+    assert style["dashArray"]
+    assert style["color"] == mapview.ROUTE_COLOUR
+    assert "Road route of the selected exchange" in _legend(m).body_html
+    (south, west), (north, east) = next(
+        c for c in m._children.values() if isinstance(c, folium.FitBounds)
+    ).bounds
+    for lon, lat in [*route.road_lonlat, *route.access_lonlat[0], *route.access_lonlat[1]]:
+        assert south <= lat <= north
+        assert west <= lon <= east
+    island = sites["island"]
+    assert not (south <= island.y <= north)  # framed on the route, not the whole case
+    assert "<script>alert" not in m.get_root().render()
+
+
+def test_no_route_layer_without_a_route(kotka_case: Case) -> None:
+    m = build_map(kotka_case, tiles=False)
+    assert not [c for c in m._children.values() if getattr(c, "layer_name", "") == "Route"]
+    assert "Road route" not in _legend(m).body_html
+
+
+def test_an_off_network_site_is_not_routed_and_the_reason_is_plain(
+    kotka_case: Case, kotka_network: LoadedNetwork
+) -> None:
+    reason = exchange_route(kotka_network, kotka_case, "island", "mill")
+    assert isinstance(reason, str)
+    assert reason.startswith("island is ")
+    assert "km from the nearest road of the network" in reason
+    unknown = exchange_route(kotka_network, kotka_case, "nowhere", "mill")
+    assert unknown == "nowhere is not a site of this case, so the exchange cannot be routed."
+
+
+def test_distance_text_of_unknown_distances_is_empty() -> None:
+    assert mapview.distance_text(pd.Series({"distance_m": np.nan, "distance_kind": pd.NA})) == ""
+    assert (
+        mapview.distance_text(
+            pd.Series({"distance_m": 1234.0, "distance_kind": "geodesic", "circuity": np.nan})
+        )
+        == "1.2 km (geodesic)"
+    )
+
+
+def test_exchange_with_an_unknown_mode_gets_no_distance(tiny_case: Case) -> None:
+    exchanges = tiny_case.exchanges.assign(mode=["road", "teleport", pd.NA, "pipeline"])
+    case = Case(sites=tiny_case.sites, parks=tiny_case.parks, exchanges=exchanges)
+    distances = exchange_distances(case, None)
+    assert distances["distance_kind"].isna().tolist() == [False, True, True, False]
+    pairs = exchanges.iloc[[0]][["from_site", "to_site"]]
+    expected = od_table(tiny_case.sites, mode="road", pairs=pairs)["distance_m"].iloc[0]
+    assert distances["distance_m"].iloc[0] == pytest.approx(expected)
