@@ -42,8 +42,9 @@ def road_like_graph(
     for u, v, arterial in pairs:
         keep = rng.random(len(u)) > 0.05  # some blocks have no through street
         u, v, arterial = u[keep], v[keep], arterial[keep]
-        _, _, length = geod.inv(lon.ravel()[u - 1], lat.ravel()[u - 1], lon.ravel()[v - 1],
-                                lat.ravel()[v - 1])
+        _, _, length = geod.inv(
+            lon.ravel()[u - 1], lat.ravel()[u - 1], lon.ravel()[v - 1], lat.ravel()[v - 1]
+        )
         length = length * rng.uniform(1.0, 1.15, len(u))  # streets are not straight
         speed_kph = np.where(arterial, 70.0, 40.0)
         time_s = length / (speed_kph / 3.6)

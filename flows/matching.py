@@ -4,18 +4,22 @@ ones from sector codes via the synergy library, within each resource's economic 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from datasets import reference_path
 from flows import library as synergy_library
 from flows import resources
 from flows.model import Case
-from geo import distance, proximity
+from geo import distance as distance_module
+from geo import proximity
+from geo.modes import MODES
 from geo.routing import RoadNetwork
 
 DEFAULT_MAX_KM_BY_FAMILY = {
@@ -70,11 +74,16 @@ class MatchOptions:
         Also pair declared flows with flows inferred from sector codes.
     max_access_m
         Sites farther than this from the road network are estimated, not routed.
+    k_nearest
+        Keep, for every supply, its ``k_nearest`` nearest compatible demands within the
+        distance, and for every demand its nearest supplies (the union): a short list that
+        grows linearly with the case. None keeps every pair within the distance.
     """
 
     max_km: float | None = None
     include_inferred: bool = False
     max_access_m: float = 1_000.0
+    k_nearest: int | None = 5
 
 
 @lru_cache(maxsize=1)
@@ -113,10 +122,53 @@ def _default_mode(resource: str, defaults: pd.DataFrame) -> str:
     return DEFAULT_MODE_BY_FAMILY.get(resources.family_of(resource), "road")
 
 
-def _side(case: Case, direction: str) -> pd.DataFrame:
+_UNITS = ("t/yr", "MWh/yr", "m3/yr")
+_CONFIDENCE = ("declared", "high", "medium", "low")
+_BASIS = ("declared", "inferred")
+_SIDES = ("supply", "demand")
+
+
+@dataclass(frozen=True)
+class _Vocabulary:
+    """Integer codes for sites, resources and parks, so a million candidates are arrays."""
+
+    site_ids: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+    park: np.ndarray  # park code per site, -1 outside parks
+    park_ids: np.ndarray
+    resources: pd.Index
+    synergy_ids: np.ndarray
+
+    @classmethod
+    def of(cls, case: Case, lib: pd.DataFrame) -> _Vocabulary:
+        anchors = case.sites.geometry.representative_point()
+        park_codes, park_ids = pd.factorize(case.sites["park_id"], use_na_sentinel=True)
+        names = pd.Index(
+            sorted(
+                {
+                    *case.flows["resource"].dropna(),
+                    *lib["resource"].dropna(),
+                    *(r for pair in compatible_demands().items() for r in (pair[0], *pair[1])),
+                }
+            )
+        )
+        return cls(
+            site_ids=case.sites["site_id"].to_numpy(dtype=object),
+            lon=anchors.x.to_numpy(dtype="float64"),
+            lat=anchors.y.to_numpy(dtype="float64"),
+            park=np.asarray(park_codes, dtype="int64"),
+            park_ids=np.asarray(park_ids, dtype=object),
+            resources=names,
+            synergy_ids=lib["synergy_id"].to_numpy(dtype=object),
+        )
+
+
+def _side(case: Case, direction: str, vocab: _Vocabulary) -> pd.DataFrame:
     """A site's declared flows of one resource, summed: its total supply (or demand) of it.
 
     A supply's temperature is the hottest it declared, a demand's the most demanding one.
+    Returns integer codes (site, res, unit, conf, synergy) and numbers only.
     """
     flows = case.flows[case.flows["direction"] == direction]
     grouped = (
@@ -124,63 +176,65 @@ def _side(case: Case, direction: str) -> pd.DataFrame:
         .agg(quantity=("quantity_canonical", "sum"), temperature_c=("temperature_c", "max"))
         .reset_index()
     )
-    anchors = case.sites.set_index("site_id").geometry.representative_point()
-    parks = case.sites.set_index("site_id")["park_id"]
+    site = pd.Index(vocab.site_ids).get_indexer(grouped["site_id"])
     return pd.DataFrame(
         {
-            "site_id": grouped["site_id"].to_numpy(),
-            "resource": grouped["resource"].to_numpy(),
+            "site": site.astype("int64"),
+            "res": vocab.resources.get_indexer(grouped["resource"]).astype("int64"),
+            "unit": pd.Index(_UNITS).get_indexer(grouped["unit_canonical"]).astype("int64"),
             "quantity": grouped["quantity"].to_numpy(dtype="float64"),
-            "unit": grouped["unit_canonical"].to_numpy(),
             "temperature_c": grouped["temperature_c"].to_numpy(dtype="float64"),
-            "basis": "declared",
-            "confidence": "declared",
-            "synergy_id": pd.NA,
-            "lon": anchors.x.loc[grouped["site_id"]].to_numpy(),
-            "lat": anchors.y.loc[grouped["site_id"]].to_numpy(),
-            "park": parks.loc[grouped["site_id"]].to_numpy(),
+            "inferred": False,
+            "conf": 0,
+            "synergy": -1,
         }
     )
 
 
 def _inferred(
-    case: Case, lib: pd.DataFrame, direction: str, declared: pd.DataFrame
+    case: Case, lib: pd.DataFrame, direction: str, declared: pd.DataFrame, vocab: _Vocabulary
 ) -> pd.DataFrame:
     """Flows a site probably has, from its NACE code, where it declared none of that resource."""
     code_col = "source_nace" if direction == "supply" else "receiver_nace"
-    sites = case.sites[["site_id", "nace", "park_id"]].dropna(subset=["nace"])
-    anchors = case.sites.set_index("site_id").geometry.representative_point()
-    pairs = []
-    for code in sites["nace"].unique():
-        rows = lib[lib[code_col].map(lambda c, code=code: synergy_library.nace_related(c, code))]
+    ranked = lib.assign(
+        _pos=np.arange(len(lib)), _conf=lib["confidence"].map(synergy_library.CONFIDENCE_ORDER)
+    )
+    nace_codes = case.sites["nace"].to_numpy(dtype=object)
+    parts = []
+    for code in pd.unique(nace_codes[pd.notna(nace_codes)]):
+        rows = ranked[
+            ranked[code_col].map(lambda c, code=code: synergy_library.nace_related(c, code))
+        ]
         if len(rows) == 0:
             continue
-        best = rows.sort_values(
-            "confidence", key=lambda s: s.map(synergy_library.CONFIDENCE_ORDER)
-        ).drop_duplicates("resource")
-        for site in sites.loc[sites["nace"] == code, "site_id"]:
-            pairs.append(best.assign(site_id=site))
-    if not pairs:
+        best = rows.sort_values(["_conf", "_pos"]).drop_duplicates("resource")
+        sites = np.flatnonzero(nace_codes == code)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "site": np.repeat(sites, len(best)),
+                    "res": np.tile(vocab.resources.get_indexer(best["resource"]), len(sites)),
+                    "conf": np.tile(best["_conf"].to_numpy() + 1, len(sites)),
+                    "synergy": np.tile(best["_pos"].to_numpy(), len(sites)),
+                }
+            )
+        )
+    if not parts:
         return declared.iloc[0:0]
-    rows = pd.concat(pairs, ignore_index=True)
-    have = set(zip(declared["site_id"], declared["resource"], strict=True))
-    rows = rows[
-        [(s, r) not in have for s, r in zip(rows["site_id"], rows["resource"], strict=True)]
-    ]
-    site_park = case.sites.set_index("site_id")["park_id"]
+    rows = pd.concat(parts, ignore_index=True)
+    n_res = len(vocab.resources)
+    have = declared["site"].to_numpy() * n_res + declared["res"].to_numpy()
+    rows = rows[~np.isin(rows["site"].to_numpy() * n_res + rows["res"].to_numpy(), have)]
     return pd.DataFrame(
         {
-            "site_id": rows["site_id"].to_numpy(),
-            "resource": rows["resource"].to_numpy(),
+            "site": rows["site"].to_numpy(dtype="int64"),
+            "res": rows["res"].to_numpy(dtype="int64"),
+            "unit": -1,
             "quantity": np.nan,
-            "unit": pd.NA,
             "temperature_c": np.nan,
-            "basis": "inferred",
-            "confidence": rows["confidence"].to_numpy(),
-            "synergy_id": rows["synergy_id"].to_numpy(),
-            "lon": anchors.x.loc[rows["site_id"]].to_numpy(),
-            "lat": anchors.y.loc[rows["site_id"]].to_numpy(),
-            "park": site_park.loc[rows["site_id"]].to_numpy(),
+            "inferred": True,
+            "conf": rows["conf"].to_numpy(dtype="int64"),
+            "synergy": rows["synergy"].to_numpy(dtype="int64"),
         }
     )
 
@@ -198,11 +252,12 @@ def match(
     Declared supplies are paired with declared demands of the same or a compatible resource
     (``datasets/reference/compatibility.csv``); heat and steam need the supply temperature to
     reach the demand's. Only pairs within the resource's economic distance are kept: a k-d tree
-    finds them, then the short list is measured on the road network when one is given
-    (``distance_kind`` says how each distance was obtained). With
-    ``options.include_inferred``, flows inferred from sector codes via the synergy library are
-    paired with declared ones (never two inferred ones), flagged ``basis="inferred"`` with the
-    library's confidence; their quantity is the declared side's, an upper bound.
+    finds them (each side's nearest partners, see :class:`MatchOptions`), then the short list
+    is measured on the road network when one is given (``distance_kind`` says how each distance
+    was obtained). With ``options.include_inferred``, flows inferred from sector codes via the
+    synergy library are paired with declared ones (never two inferred ones), flagged
+    ``basis="inferred"`` with the library's confidence; their quantity is the declared side's,
+    an upper bound.
 
     Parameters
     ----------
@@ -211,7 +266,7 @@ def match(
     network
         Road network for road distances; without one, road distances are estimated.
     options
-        Distance limit, inferred candidates, access limit.
+        Distance limit, inferred candidates, access limit, short-list size.
     library
         Synergy library (default: the bundled one).
     progress
@@ -221,145 +276,204 @@ def match(
     -------
     DataFrame
         One row per candidate with :data:`CANDIDATE_COLUMNS`; quantities in the canonical unit
-        (t/yr, MWh/yr, m3/yr), ``quantity`` = min(supply, demand).
+        (t/yr, MWh/yr, m3/yr), ``quantity`` = min(supply, demand); text columns categorical.
     """
     opts = options or MatchOptions()
     lib = synergy_library.load_library() if library is None else library
     defaults = resource_defaults(lib)
     report = progress or (lambda _f, _m: None)
     report(0.0, "collecting supplies and demands")
-    supplies, demands = _side(case, "supply"), _side(case, "demand")
+    vocab = _Vocabulary.of(case, lib)
+    supplies, demands = _side(case, "supply", vocab), _side(case, "demand", vocab)
     if opts.include_inferred:
-        inferred_supplies = _inferred(case, lib, "supply", supplies)
-        inferred_demands = _inferred(case, lib, "demand", demands)
+        inferred_supplies = _inferred(case, lib, "supply", supplies, vocab)
+        inferred_demands = _inferred(case, lib, "demand", demands, vocab)
     else:
         inferred_supplies = inferred_demands = supplies.iloc[0:0]
     report(0.2, "finding pairs within each resource's economic distance")
-    groups = [
-        (supplies, demands),
-        (supplies, inferred_demands),
-        (inferred_supplies, demands),
-    ]
-    found = [_pairs(s, d, defaults, opts) for s, d in groups if len(s) and len(d)]
-    found = [f for f in found if len(f)]
+    groups = [(supplies, demands), (supplies, inferred_demands), (inferred_supplies, demands)]
+    found = [_pairs(s, d, defaults, opts, vocab) for s, d in groups if len(s) and len(d)]
+    found = [f for f in found if len(f["s_site"])]
     if not found:
         return pd.DataFrame(columns=list(CANDIDATE_COLUMNS))
-    pairs = pd.concat(found, ignore_index=True)
-    report(0.5, f"measuring {len(pairs):,} candidate pairs")
-    pairs = _measure(case, pairs, network, opts)
-    report(1.0, f"{len(pairs):,} candidates")
-    return pairs[list(CANDIDATE_COLUMNS)]
+    pairs = {key: np.concatenate([f[key] for f in found]) for key in found[0]}
+    report(0.5, f"measuring {len(pairs['s_site']):,} candidate pairs")
+    out = _measure(case, pairs, network, opts, vocab)
+    report(1.0, f"{len(out):,} candidates")
+    return out[list(CANDIDATE_COLUMNS)]
 
 
 def _pairs(
-    supplies: pd.DataFrame, demands: pd.DataFrame, defaults: pd.DataFrame, opts: MatchOptions
-) -> pd.DataFrame:
+    supplies: pd.DataFrame,
+    demands: pd.DataFrame,
+    defaults: pd.DataFrame,
+    opts: MatchOptions,
+    vocab: _Vocabulary,
+) -> dict[str, np.ndarray]:
     compat = compatible_demands()
-    out = []
-    for resource, sup in supplies.groupby("resource", sort=True):
-        wanted = (str(resource), *compat.get(str(resource), ()))
-        dem = demands[demands["resource"].isin(wanted)]
+    names = vocab.resources
+    out: dict[str, list[np.ndarray]] = {}
+    dem_res = demands["res"].to_numpy()
+    for code, sup in supplies.groupby("res", sort=True):
+        resource = str(names[int(code)])
+        wanted = names.get_indexer([resource, *compat.get(resource, ())])
+        dem = demands[np.isin(dem_res, wanted[wanted >= 0])]
         if len(dem) == 0:
             continue
-        max_km = opts.max_km if opts.max_km is not None else _default_km(str(resource), defaults)
-        i, j, metres = proximity.pairs_within(
-            sup["lon"].to_numpy(),
-            sup["lat"].to_numpy(),
-            dem["lon"].to_numpy(),
-            dem["lat"].to_numpy(),
+        max_km = opts.max_km if opts.max_km is not None else _default_km(resource, defaults)
+        s_site, d_site = sup["site"].to_numpy(), dem["site"].to_numpy()
+        i, j, metres = _spatial_pairs(
+            (vocab.lon[s_site], vocab.lat[s_site]),
+            (vocab.lon[d_site], vocab.lat[d_site]),
             max_km * 1000.0,
+            opts.k_nearest,
         )
-        s, d = sup.iloc[i].reset_index(drop=True), dem.iloc[j].reset_index(drop=True)
-        keep = (s["site_id"] != d["site_id"]).to_numpy().copy()
-        if resources.needs_temperature(str(resource)):
+        keep = s_site[i] != d_site[j]
+        if resources.needs_temperature(resource):
             # an undeclared (inferred) temperature is not a reason to drop the pair
-            t_ok = ~(s["temperature_c"] < d["temperature_c"])
-            keep &= t_ok.to_numpy()
-        s, d, metres = s[keep], d[keep], metres[keep]
-        if len(s) == 0:
+            keep &= ~(sup["temperature_c"].to_numpy()[i] < dem["temperature_c"].to_numpy()[j])
+        i, j, metres = i[keep], j[keep], metres[keep]
+        if len(i) == 0:
             continue
-        inferred_side = np.full(len(s), None, dtype=object)
-        inferred_side[d["basis"].eq("inferred").to_numpy()] = "demand"
-        inferred_side[s["basis"].eq("inferred").to_numpy()] = "supply"
-        out.append(
-            pd.DataFrame(
-                {
-                    "supply_site": s["site_id"].to_numpy(),
-                    "demand_site": d["site_id"].to_numpy(),
-                    "resource": str(resource),
-                    "demand_resource": d["resource"].to_numpy(),
-                    "basis": np.where(pd.isna(inferred_side), "declared", "inferred"),
-                    "inferred_side": inferred_side,
-                    "confidence": np.where(
-                        s["basis"].eq("inferred"), s["confidence"], d["confidence"]
-                    ),
-                    "synergy_id": s["synergy_id"]
-                    .where(s["basis"].eq("inferred"), d["synergy_id"])
-                    .to_numpy(),
-                    "supply_quantity": s["quantity"].to_numpy(),
-                    "demand_quantity": d["quantity"].to_numpy(),
-                    "unit": s["unit"].where(s["unit"].notna(), d["unit"]).to_numpy(),
-                    "supply_temperature_c": s["temperature_c"].to_numpy(),
-                    "demand_temperature_c": d["temperature_c"].to_numpy(),
-                    "mode": _default_mode(str(resource), defaults),
-                    "max_distance_km": max_km,
-                    "geodesic_m": metres,
-                    "supply_park": s["park"].to_numpy(),
-                    "demand_park": d["park"].to_numpy(),
-                }
-            )
-        )
+        s_inf, d_inf = sup["inferred"].to_numpy()[i], dem["inferred"].to_numpy()[j]
+        columns = {
+            "s_site": s_site[i],
+            "d_site": d_site[j],
+            "res": np.full(len(i), int(code)),
+            "d_res": dem["res"].to_numpy()[j],
+            "inferred": s_inf | d_inf,
+            "side": np.where(s_inf, 0, np.where(d_inf, 1, -1)),
+            "conf": np.where(s_inf, sup["conf"].to_numpy()[i], dem["conf"].to_numpy()[j]),
+            "synergy": np.where(s_inf, sup["synergy"].to_numpy()[i], dem["synergy"].to_numpy()[j]),
+            "s_qty": sup["quantity"].to_numpy()[i],
+            "d_qty": dem["quantity"].to_numpy()[j],
+            "unit": np.where(
+                sup["unit"].to_numpy()[i] >= 0, sup["unit"].to_numpy()[i], dem["unit"].to_numpy()[j]
+            ),
+            "s_temp": sup["temperature_c"].to_numpy()[i],
+            "d_temp": dem["temperature_c"].to_numpy()[j],
+            "mode": np.full(len(i), MODES.index(_default_mode(resource, defaults))),
+            "max_km": np.full(len(i), max_km),
+            "geodesic": metres,
+        }
+        for key, values in columns.items():
+            out.setdefault(key, []).append(values)
     if not out:
-        return pd.DataFrame()
-    pairs = pd.concat(out, ignore_index=True)
-    pairs["quantity"] = pairs[["supply_quantity", "demand_quantity"]].min(axis=1, skipna=True)
-    pairs["family"] = pairs["resource"].map(resources.family_of)
-    both = pairs["supply_park"].notna() & pairs["demand_park"].notna()
-    pairs["cross_park"] = both & (pairs["supply_park"] != pairs["demand_park"])
-    served = np.where(
-        pairs["demand_resource"] != pairs["resource"],
-        "->" + pairs["demand_resource"].astype(str),
-        "",
-    )
-    pairs["candidate_id"] = (
-        pairs["supply_site"] + ">" + pairs["demand_site"] + ":" + pairs["resource"] + served
-    )
-    return pairs
+        return {"s_site": np.empty(0, dtype="int64")}
+    return {key: np.concatenate(parts) for key, parts in out.items()}
+
+
+def _spatial_pairs(
+    a: tuple[np.ndarray, np.ndarray],
+    b: tuple[np.ndarray, np.ndarray],
+    max_m: float,
+    k: int | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Supply/demand index pairs within ``max_m``: all of them, or each side's k nearest."""
+    if k is None:
+        return proximity.pairs_within(*a, *b, max_m)
+    i1, j1, m1 = proximity.nearest_within(*a, *b, max_m, k=k)
+    j2, i2, m2 = proximity.nearest_within(*b, *a, max_m, k=k)
+    i, j, metres = np.concatenate([i1, i2]), np.concatenate([j1, j2]), np.concatenate([m1, m2])
+    _, first = np.unique(i * len(b[0]) + j, return_index=True)
+    return i[first], j[first], metres[first]
+
+
+def _candidate_ids(
+    p: dict[str, np.ndarray], vocab: _Vocabulary, res_names: np.ndarray
+) -> pd.Series:
+    """``supply>demand:resource`` (``->served`` when a compatible resource is served), built
+    with Arrow's string kernels: a million Python f-strings would take a second."""
+    sites = pa.array(vocab.site_ids.astype(str))
+    names = pa.array(res_names.astype(str))
+    served = pa.array(np.where(res_names.astype(str) == "", "", "->" + res_names.astype(str)))
+    empty = pa.array([""])
+    served_codes = np.where(p["d_res"] != p["res"], p["d_res"], -1)
+    parts = [
+        sites.take(pa.array(p["s_site"])),
+        pa.scalar(">"),
+        sites.take(pa.array(p["d_site"])),
+        pa.scalar(":"),
+        names.take(pa.array(p["res"])),
+        pc.if_else(
+            pa.array(served_codes >= 0),
+            served.take(pa.array(np.maximum(served_codes, 0))),
+            empty.take(pa.array(np.zeros(len(served_codes), dtype="int64"))),
+        ),
+    ]
+    joined = pc.binary_join_element_wise(*parts, "")
+    return pd.Series(pd.arrays.ArrowStringArray(joined))
 
 
 def _measure(
-    case: Case, pairs: pd.DataFrame, network: RoadNetwork | None, opts: MatchOptions
+    case: Case,
+    pairs: dict[str, np.ndarray],
+    network: RoadNetwork | None,
+    opts: MatchOptions,
+    vocab: _Vocabulary,
 ) -> pd.DataFrame:
     """Distances of the short list, per mode, with their kind; drop pairs beyond the limit."""
-    measured = []
-    for mode, group in pairs.groupby("mode", sort=True):
-        od = distance.od_table(
-            case.sites,
+    n = len(pairs["s_site"])
+    distance, duration = np.full(n, np.nan), np.full(n, np.nan)
+    kind = np.zeros(n, dtype="int8")
+    geometry = case.sites.geometry.reset_index(drop=True)
+    for code in np.unique(pairs["mode"]):
+        rows = np.flatnonzero(pairs["mode"] == code)
+        measured = distance_module.measure_pairs(
+            geometry,
+            pairs["s_site"][rows],
+            pairs["d_site"][rows],
+            geodesic=pairs["geodesic"][rows],
             network=network,
-            mode=str(mode),
-            pairs=group[["supply_site", "demand_site"]]
-            .drop_duplicates()
-            .rename(columns={"supply_site": "from_site", "demand_site": "to_site"}),
+            mode=MODES[int(code)],
             max_access_m=opts.max_access_m,
+            max_distance_m=float(pairs["max_km"][rows].max()) * 1000.0,
         )
-        od = od.rename(columns={"from_site": "supply_site", "to_site": "demand_site"})
-        merged = group.drop(columns=["geodesic_m"]).merge(
-            od[
-                [
-                    "supply_site",
-                    "demand_site",
-                    "distance_m",
-                    "duration_s",
-                    "distance_kind",
-                    "geodesic_m",
-                ]
-            ],
-            on=["supply_site", "demand_site"],
-            how="left",
+        distance[rows] = measured["distance_m"]
+        duration[rows] = measured["duration_s"]
+        kind[rows] = measured["distance_kind"].codes
+    keep = distance <= pairs["max_km"] * 1000.0
+    order = np.lexsort((pairs["res"][keep], pairs["d_site"][keep], pairs["s_site"][keep]))
+    pick = np.flatnonzero(keep)[order]
+    p = {key: values[pick] for key, values in pairs.items()}
+    res_names = vocab.resources.to_numpy(dtype=object)
+    family_names = list(resources.FAMILIES)
+    families = np.array([family_names.index(resources.family_of(r)) for r in res_names])
+    candidate_id = _candidate_ids(p, vocab, res_names)
+    s_park, d_park = vocab.park[p["s_site"]], vocab.park[p["d_site"]]
+
+    def cat(codes: np.ndarray, categories: Sequence[object]) -> pd.Categorical:
+        return pd.Categorical.from_codes(
+            np.asarray(codes, dtype="int64"), categories=pd.Index(list(categories), dtype=object)
         )
-        measured.append(merged)
-    out = pd.concat(measured, ignore_index=True)
-    within = out["distance_m"] <= out["max_distance_km"] * 1000.0
-    return (
-        out[within].sort_values(["supply_site", "demand_site", "resource"]).reset_index(drop=True)
+
+    site_categories = list(vocab.site_ids)
+    return pd.DataFrame(
+        {
+            "candidate_id": candidate_id,
+            "supply_site": cat(p["s_site"], site_categories),
+            "demand_site": cat(p["d_site"], site_categories),
+            "resource": cat(p["res"], list(res_names)),
+            "demand_resource": cat(p["d_res"], list(res_names)),
+            "family": cat(families[p["res"]], family_names),
+            "basis": cat(p["inferred"].astype("int64"), _BASIS),
+            "inferred_side": cat(p["side"], _SIDES),
+            "confidence": cat(p["conf"], _CONFIDENCE),
+            "synergy_id": cat(p["synergy"], list(vocab.synergy_ids)),
+            "supply_quantity": p["s_qty"],
+            "demand_quantity": p["d_qty"],
+            "quantity": np.fmin(p["s_qty"], p["d_qty"]),
+            "unit": cat(p["unit"], _UNITS),
+            "supply_temperature_c": p["s_temp"],
+            "demand_temperature_c": p["d_temp"],
+            "mode": cat(p["mode"], MODES),
+            "max_distance_km": p["max_km"],
+            "distance_m": distance[pick],
+            "duration_s": duration[pick],
+            "distance_kind": cat(kind[pick], distance_module.DISTANCE_KINDS),
+            "geodesic_m": p["geodesic"],
+            "supply_park": cat(s_park, list(vocab.park_ids)),
+            "demand_park": cat(d_park, list(vocab.park_ids)),
+            "cross_park": (s_park >= 0) & (d_park >= 0) & (s_park != d_park),
+        }
     )

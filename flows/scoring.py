@@ -106,65 +106,127 @@ def _annuity(rate: float, years: float) -> float:
     return rate / (1 - (1 + rate) ** -years) if rate > 0 else 1 / years
 
 
+def _codes(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (-1 for missing) and the distinct values of a column, without touching
+    each of its (possibly arrow-backed) strings one by one."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        categories = series.cat.categories.to_numpy(dtype=object)
+        return series.cat.codes.to_numpy(dtype="int64"), categories
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    return np.asarray(codes, dtype="int64"), np.asarray(uniques, dtype=object)
+
+
+def _distinct(*columns: pd.Series) -> tuple[np.ndarray, list[tuple[object, ...]]]:
+    """Per row, the index of its combination of values; and the combinations themselves."""
+    parts = [_codes(c) for c in columns]
+    combined = np.zeros(len(columns[0]), dtype="int64")
+    for codes, uniques in parts:
+        combined = combined * (len(uniques) + 1) + (codes + 1)
+    unique, inverse = np.unique(combined, return_inverse=True)
+    first = np.zeros(len(unique), dtype="int64")
+    first[inverse[::-1]] = np.arange(len(inverse))[::-1]
+    combos = [
+        tuple(None if codes[k] < 0 else uniques[codes[k]] for codes, uniques in parts)
+        for k in first
+    ]
+    return inverse, combos
+
+
+def _objects(series: pd.Series) -> np.ndarray:
+    """A text column as a numpy object array (None for missing), quickly."""
+    codes, uniques = _codes(series)
+    out = np.empty(len(codes), dtype=object)
+    valid = codes >= 0
+    out[valid] = uniques[codes[valid]]
+    return out
+
+
+def _rates(frame: pd.DataFrame, params: ParameterSet, lib: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per-candidate rates that do not depend on distance, looked up once per distinct key."""
+    mode_codes, modes = _codes(frame["mode"])
+    per_mode = np.array(
+        [
+            (
+                params.value_or(f"transport.cost.{m}", 0.0),
+                params.value_or(f"transport.ef.{m}", 0.0),
+                params.value_or(f"transport.fixed_cost.{m}", 0.0),
+            )
+            for m in modes
+        ]
+    ).reshape(-1, 3)
+    mode_rates = per_mode[mode_codes]
+    family = _objects(frame["family"])
+    capex = np.where(
+        family == "heat", params["pipeline.heat.capex_per_m"], params["pipeline.water.capex_per_m"]
+    )
+    lib_values = _library_values(frame, lib)
+    row_key, combos = _distinct(frame["resource"], frame["unit"], pd.Series(lib_values["route"]))
+    table = np.zeros((len(combos), 4))
+    for k, (r, u, route) in enumerate(combos):
+        sub = substitute_for(str(r), str(u))
+        cost_key, ef_key = _disposal_keys(str(r), str(route or ""))
+        table[k] = (
+            params[sub.price_key] * sub.factor if sub else 0.0,
+            params[sub.ef_key] * sub.factor if sub else 0.0,
+            params[cost_key] if cost_key else 0.0,
+            params.value_or(ef_key, 0.0) if ef_key else 0.0,
+        )
+    looked_up = table[row_key]
+    virgin_ef = np.where(
+        np.isfinite(lib_values["virgin_ef"]), lib_values["virgin_ef"], looked_up[:, 1]
+    )
+    disposal_ef = np.where(
+        np.isfinite(lib_values["disposal_ef"]), lib_values["disposal_ef"], looked_up[:, 3]
+    )
+    return {
+        "cost_per_tkm": mode_rates[:, 0],
+        "ef_per_tkm": mode_rates[:, 1],
+        "handling_per_t": mode_rates[:, 2],
+        "capex_per_m": capex,
+        "price": looked_up[:, 0],
+        "virgin_ef": virgin_ef,
+        "disposal_cost": looked_up[:, 2],
+        "disposal_ef": disposal_ef,
+    }
+
+
 def _components(
-    frame: pd.DataFrame, distance_km: np.ndarray, params: ParameterSet, lib: pd.DataFrame
+    frame: pd.DataFrame,
+    rates: dict[str, np.ndarray],
+    distance_km: np.ndarray,
+    params: ParameterSet,
 ) -> pd.DataFrame:
     """Every money and CO2 component at the given distances (vectorised)."""
     qty = frame["quantity"].to_numpy(dtype="float64")
-    unit = frame["unit"].astype(str).to_numpy()
-    mode = frame["mode"].astype(str).to_numpy()
-    family = frame["family"].astype(str).to_numpy()
-    res = frame["resource"].astype(str).to_numpy()
+    unit = _objects(frame["unit"])
+    mode = _objects(frame["mode"])
+    family = _objects(frame["family"])
     mass_t = np.where(
         unit == "t/yr", qty, np.where(unit == "m3/yr", qty * WATER_DENSITY_T_PER_M3, np.nan)
     )
     freight = np.isin(mode, FREIGHT_MODES)
     tkm = np.where(freight, mass_t * distance_km, 0.0)
-    per_tkm_cost = np.array([params.value_or(f"transport.cost.{m}", 0.0) for m in mode])
-    per_tkm_ef = np.array([params.value_or(f"transport.ef.{m}", 0.0) for m in mode])
-    handling = np.array([params.value_or(f"transport.fixed_cost.{m}", 0.0) for m in mode])
-    transport_cost = np.nan_to_num(tkm * per_tkm_cost) + np.where(
-        freight, np.nan_to_num(mass_t) * handling, 0.0
+    transport_cost = np.nan_to_num(tkm * rates["cost_per_tkm"]) + np.where(
+        freight, np.nan_to_num(mass_t) * rates["handling_per_t"], 0.0
     )
-    transport_co2 = np.nan_to_num(tkm * per_tkm_ef) / 1000.0
+    transport_co2 = np.nan_to_num(tkm * rates["ef_per_tkm"]) / 1000.0
     # Pipelines: annualised construction cost per metre of trench, heat lost along the way.
     annuity = _annuity(params["pipeline.discount_rate"], params["pipeline.annuity_years"])
-    capex_key = np.where(
-        family == "heat", "pipeline.heat.capex_per_m", "pipeline.water.capex_per_m"
-    )
-    capex = np.array([params[k] for k in capex_key])
     pipe = mode == "pipeline"
-    transport_cost += np.where(pipe, capex * distance_km * 1000.0 * annuity, 0.0)
+    transport_cost += np.where(pipe, rates["capex_per_m"] * distance_km * 1000.0 * annuity, 0.0)
     loss = np.where(
         pipe & (family == "heat"),
         np.clip(params["pipeline.heat.loss_fraction_per_km"] * distance_km, 0, 1),
         0.0,
     )
     delivered = qty * (1 - loss)
-    # Avoided purchase and virgin production, from the substitution table (library factors
-    # take precedence for emissions where the row has one in the same unit).
-    price = np.zeros(len(frame))
-    ef = np.zeros(len(frame))
-    for k, (r, u) in enumerate(zip(res, unit, strict=True)):
-        sub = substitute_for(r, u)
-        if sub is not None:
-            price[k] = params[sub.price_key] * sub.factor
-            ef[k] = params[sub.ef_key] * sub.factor
-    lib_ef = _library_values(frame, lib)
-    ef = np.where(np.isfinite(lib_ef["virgin_ef"]), lib_ef["virgin_ef"], ef)
-    avoided_purchase = np.nan_to_num(delivered * price)
-    avoided_virgin = np.nan_to_num(delivered * ef) / 1000.0
-    # Avoided disposal (wastes leave the supplier either way: counted on the full quantity).
-    disposal_cost = np.zeros(len(frame))
-    disposal_ef = np.zeros(len(frame))
-    for k, (r, route) in enumerate(zip(res, lib_ef["route"], strict=True)):
-        cost_key, ef_key = _disposal_keys(r, route)
-        disposal_cost[k] = params[cost_key] if cost_key else 0.0
-        disposal_ef[k] = params.value_or(ef_key, 0.0) if ef_key else 0.0
-    disposal_ef = np.where(np.isfinite(lib_ef["disposal_ef"]), lib_ef["disposal_ef"], disposal_ef)
+    avoided_purchase = np.nan_to_num(delivered * rates["price"])
+    avoided_virgin = np.nan_to_num(delivered * rates["virgin_ef"]) / 1000.0
+    # Wastes leave the supplier whatever the distance: disposal is avoided on the full quantity.
     disposal_basis = np.where(np.isin(unit, ["t/yr", "m3/yr"]), qty, 0.0)
-    avoided_disposal = np.nan_to_num(disposal_basis * disposal_cost)
-    avoided_disposal_co2 = np.nan_to_num(np.where(unit == "t/yr", qty, 0.0) * disposal_ef) / 1000
+    avoided_disposal = np.nan_to_num(disposal_basis * rates["disposal_cost"])
+    tonnes = np.where(unit == "t/yr", qty, 0.0)
+    avoided_disposal_co2 = np.nan_to_num(tonnes * rates["disposal_ef"]) / 1000.0
     net_co2 = avoided_virgin + avoided_disposal_co2 - transport_co2
     excl = avoided_disposal + avoided_purchase - transport_cost
     carbon = params["carbon.price"] * net_co2
@@ -188,35 +250,46 @@ def _components(
 
 
 def _library_values(frame: pd.DataFrame, lib: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Per candidate: the library's disposal route and factors for its resource, if any."""
-    by_id = lib.set_index("synergy_id")
-    by_resource = lib.sort_values("confidence").drop_duplicates("resource").set_index("resource")
+    """Per candidate: the library's disposal route and factors (its own row where inferred,
+    else the most confident row for its resource), looked up once per distinct key."""
     unit_of = {"t/yr": "t", "MWh/yr": "MWh", "m3/yr": "m3"}
-    route, virgin, disposal = [], [], []
-    for sid, res, unit in zip(frame["synergy_id"], frame["resource"], frame["unit"], strict=True):
+    ranked = lib.assign(_c=lib["confidence"].map({"high": 0, "medium": 1, "low": 2}))
+    by_id = lib.set_index("synergy_id")
+    by_resource = ranked.sort_values("_c").drop_duplicates("resource").set_index("resource")
+    row_key, combos = _distinct(frame["synergy_id"], frame["resource"], frame["unit"])
+    table: list[tuple[str, float, float]] = []
+    for sid, res, unit in combos:
         row = None
-        if isinstance(sid, str) and sid in by_id.index:
+        if sid is not None and sid in by_id.index:
             row = by_id.loc[sid]
         elif res in by_resource.index:
             row = by_resource.loc[res]
         if row is None:
-            route.append("")
-            virgin.append(np.nan)
-            disposal.append(np.nan)
+            table.append(("", np.nan, np.nan))
             continue
-        route.append(str(row["disposal_route"]))
         same_unit = row["virgin_ef_unit"] == unit_of.get(str(unit), "")
-        virgin.append(float(row["virgin_ef_kgco2e_per_unit"]) if same_unit else np.nan)
-        disposal.append(float(row["disposal_ef_kgco2e_per_t"]))
+        table.append(
+            (
+                str(row["disposal_route"]),
+                float(row["virgin_ef_kgco2e_per_unit"]) if same_unit else np.nan,
+                float(row["disposal_ef_kgco2e_per_t"]),
+            )
+        )
+    routes = np.array([t[0] for t in table], dtype=object)
+    virgin = np.array([t[1] for t in table], dtype=float)
+    disposal = np.array([t[2] for t in table], dtype=float)
     return {
-        "route": np.array(route, dtype=object),
-        "virgin_ef": np.array(virgin, dtype=float),
-        "disposal_ef": np.array(disposal, dtype=float),
+        "route": routes[row_key],
+        "virgin_ef": virgin[row_key],
+        "disposal_ef": disposal[row_key],
     }
 
 
-def score(candidates: pd.DataFrame, params: ParameterSet, lib: pd.DataFrame) -> pd.DataFrame:
-    """Add :data:`SCORE_COLUMNS` to candidates from :func:`flows.matching.match`, ranked.
+def score(
+    candidates: pd.DataFrame, params: ParameterSet, lib: pd.DataFrame, *, explain: bool = True
+) -> pd.DataFrame:
+    """Add :data:`SCORE_COLUMNS` to candidates from :func:`flows.matching.match`, ranked
+    (``explanation`` only with ``explain=True``).
 
     Net benefit (EUR/yr) = avoided disposal + avoided purchase - transport (freight per
     tonne-km plus handling, or an annualised pipeline and its heat losses) + carbon price x net
@@ -228,9 +301,10 @@ def score(candidates: pd.DataFrame, params: ParameterSet, lib: pd.DataFrame) -> 
     if len(candidates) == 0:
         return candidates.assign(**{c: pd.Series(dtype="float64") for c in SCORE_COLUMNS})
     km = candidates["distance_m"].to_numpy(dtype="float64") / 1000.0
-    at_distance = _components(candidates, km, params, lib)
-    at_zero = _components(candidates, np.zeros_like(km), params, lib)["net_benefit_eur"]
-    at_one = _components(candidates, np.ones_like(km), params, lib)["net_benefit_eur"]
+    rates = _rates(candidates, params, lib)
+    at_distance = _components(candidates, rates, km, params)
+    at_zero = _components(candidates, rates, np.zeros_like(km), params)["net_benefit_eur"]
+    at_one = _components(candidates, rates, np.ones_like(km), params)["net_benefit_eur"]
     slope = (at_zero - at_one).to_numpy()  # EUR/yr lost per km
     with np.errstate(divide="ignore", invalid="ignore"):
         break_even = np.where(slope > 0, at_zero.to_numpy() / slope, np.inf)
@@ -247,35 +321,62 @@ def score(candidates: pd.DataFrame, params: ParameterSet, lib: pd.DataFrame) -> 
         .astype("int64")
     )
     out = out.sort_values("rank").reset_index(drop=True)
-    out["explanation"] = [_explain(row) for row in out.itertuples(index=False)]
+    if explain:
+        out["explanation"] = explanations(out)
     return out
 
 
-def _explain(row: object) -> str:
-    get = row.__getattribute__
-    distance = f"{get('distance_m') / 1000:.1f} km by {get('mode')} ({get('distance_kind')})"
-    what = f"{get('resource')}"
-    if get("basis") == "inferred":
-        lead = (
-            f"Likely ({get('confidence')} confidence, from sector codes): "
-            f"{get('supply_site')} could send {what}"
+def explanations(out: pd.DataFrame) -> list[str]:
+    """One plain-language line per scored candidate.
+
+    Separate from the figures because text is the slow part for a million candidates (a few
+    microseconds each); :func:`score` adds it unless ``explain=False``.
+    """
+    cols = [
+        "supply_site",
+        "demand_site",
+        "resource",
+        "unit",
+        "mode",
+        "distance_kind",
+        "basis",
+        "confidence",
+    ]
+    text = {c: _objects(out[c]) for c in cols}
+    numbers = {
+        c: out[c].to_numpy(dtype="float64")
+        for c in ("distance_m", "quantity", "net_benefit_eur", "net_co2e_t", "break_even_km")
+    }
+    lines = []
+    for k in range(len(out)):
+        distance = (
+            f"{numbers['distance_m'][k] / 1000:.1f} km by {text['mode'][k]} "
+            f"({text['distance_kind'][k]})"
         )
-    else:
-        lead = f"{get('supply_site')} could send {_amount(get('quantity'), get('unit'))} of {what}"
-    text = f"{lead} {distance} to {get('demand_site')}"
-    if pd.isna(get("net_benefit_eur")):
-        return text + "; quantity unknown, so no figures."
-    pays = "pays" if get("net_benefit_eur") > 0 else "does not pay"
-    be = get("break_even_km")
-    limit = "at any distance" if np.isinf(be) else f"up to {be:,.0f} km"
-    return (
-        f"{text}: {pays} ({get('net_benefit_eur'):+,.0f} EUR/yr, "
-        f"{get('net_co2e_t'):+,.0f} t CO2e/yr), worthwhile {limit}."
-    )
+        if text["basis"][k] == "inferred":
+            lead = (
+                f"Likely ({text['confidence'][k]} confidence, from sector codes): "
+                f"{text['supply_site'][k]} could send {text['resource'][k]}"
+            )
+        else:
+            amount = _amount(numbers["quantity"][k], str(text["unit"][k]))
+            lead = f"{text['supply_site'][k]} could send {amount} of {text['resource'][k]}"
+        line = f"{lead} {distance} to {text['demand_site'][k]}"
+        benefit = numbers["net_benefit_eur"][k]
+        if np.isnan(benefit):
+            lines.append(line + "; quantity unknown, so no figures.")
+            continue
+        be = numbers["break_even_km"][k]
+        limit = "at any distance" if np.isinf(be) else f"up to {be:,.0f} km"
+        lines.append(
+            f"{line}: {'pays' if benefit > 0 else 'does not pay'} ({benefit:+,.0f} "
+            f"EUR/yr, {numbers['net_co2e_t'][k]:+,.0f} t CO2e/yr), worthwhile {limit}."
+        )
+    return lines
 
 
 def _amount(value: float, unit: str) -> str:
-    return f"{value:,.0f} {unit}" if pd.notna(value) else "an unknown amount"
+    return "an unknown amount" if np.isnan(value) else f"{value:,.0f} {unit}"
 
 
 def summary_table(scored: pd.DataFrame, *, top: int = 15) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -158,11 +159,6 @@ def od_table(
         where not modelled), the geodesic distance, the circuity used (NaN for road/geodesic),
         the factor set's version and the access legs (site to road node) in metres.
     """
-    table = factors(circuity)
-    if mode not in table:
-        msg = f"unknown mode {mode!r}; modes are {', '.join(MODES)}"
-        raise ValueError(msg)
-    factor = table[mode]
     ids = sites[id_column].to_numpy()
     lon, lat = lonlat(sites.geometry)
     if pairs is None:
@@ -172,15 +168,80 @@ def od_table(
         i = position.loc[pairs["from_site"].to_numpy()].to_numpy().astype("int64")
         j = position.loc[pairs["to_site"].to_numpy()].to_numpy().astype("int64")
         geo_m = geodesic_m(lon[i], lat[i], lon[j], lat[j])
+    measured = measure_pairs(
+        sites.geometry,
+        i,
+        j,
+        geodesic=geo_m,
+        network=network,
+        mode=mode,
+        max_distance_m=max_distance_m,
+        max_access_m=max_access_m,
+        circuity=circuity,
+        estimate=estimate,
+        pipeline_on_roads=pipeline_on_roads,
+        workers=workers,
+    )
+    out = pd.DataFrame(
+        {
+            "from_site": ids[i],
+            "to_site": ids[j],
+            "distance_m": measured["distance_m"],
+            "duration_s": measured["duration_s"],
+            "distance_kind": measured["distance_kind"],
+            "mode": mode,
+            "geodesic_m": geo_m,
+            "circuity": measured["circuity"],
+            "factor_version": measured["factor_version"],
+            "access_from_m": measured["access_from_m"],
+            "access_to_m": measured["access_to_m"],
+        }
+    )
+    if max_distance_m is not None:
+        out = out[out["distance_m"] <= max_distance_m]
+    return out.reset_index(drop=True)
+
+
+def measure_pairs(
+    geometry: gpd.GeoSeries,
+    i: npt.NDArray[np.int64],
+    j: npt.NDArray[np.int64],
+    *,
+    geodesic: FloatArray | None = None,
+    network: RoadNetwork | None = None,
+    mode: str = "road",
+    max_distance_m: float | None = None,
+    max_access_m: float = DEFAULT_MAX_ACCESS_M,
+    circuity: Mapping[str, float] | None = None,
+    estimate: bool = True,
+    pipeline_on_roads: bool = False,
+    workers: int = 1,
+) -> dict[str, Any]:
+    """Distances of site pairs given by position (``i`` from, ``j`` to) in ``geometry``.
+
+    The array form of :func:`od_table` for callers that already hold positions (matching a
+    large case): returns arrays aligned with ``i``/``j`` under the keys of :data:`OD_COLUMNS`
+    (``distance_kind`` as a categorical), pairs beyond ``max_distance_m`` included as measured
+    (the caller filters).
+    """
+    table = factors(circuity)
+    if mode not in table:
+        msg = f"unknown mode {mode!r}; modes are {', '.join(MODES)}"
+        raise ValueError(msg)
+    factor = table[mode]
+    if geodesic is None:
+        lon, lat = lonlat(geometry)
+        geodesic = geodesic_m(lon[i], lat[i], lon[j], lat[j])
     n_pairs = len(i)
     distance = np.full(n_pairs, np.nan)
     duration = np.full(n_pairs, np.nan)
     access_from = np.full(n_pairs, np.nan)
     access_to = np.full(n_pairs, np.nan)
-    kind = np.full(n_pairs, "estimated" if estimate else "geodesic", dtype=object)
+    road_code, geodesic_code, estimated_code = (DISTANCE_KINDS.index(k) for k in DISTANCE_KINDS)
+    kind = np.full(n_pairs, estimated_code if estimate else geodesic_code, dtype="int8")
     routed = mode == "road" or (mode == "pipeline" and pipeline_on_roads)
     if network is not None and routed and n_pairs:
-        snapped = network.snap(sites.geometry.reset_index(drop=True), max_access_m=max_access_m)
+        snapped = network.snap(geometry.reset_index(drop=True), max_access_m=max_access_m)
         on = ~(snapped["off_network"].to_numpy()[i] | snapped["off_network"].to_numpy()[j])
         node = snapped["node"].to_numpy()
         acc = snapped["access_m"].to_numpy()
@@ -195,33 +256,25 @@ def od_table(
         duration[idx] = net_s[reached] + (access_from[idx] + access_to[idx]) / (
             ACCESS_SPEED_KPH / 3.6
         )
-        kind[idx] = "road"
+        kind[idx] = road_code
         # Pairs on the network but beyond the search limit are farther than the bound.
         beyond = np.flatnonzero(on)[~reached]
         distance[beyond] = np.inf
     todo = np.isnan(distance)
     multiplier = factor.circuity if estimate else 1.0
-    distance[todo] = geo_m[todo] * multiplier
+    distance[todo] = geodesic[todo] * multiplier
     if estimate and factor.fallback_speed_kph:
         duration[todo] = distance[todo] / (factor.fallback_speed_kph / 3.6)
-    out = pd.DataFrame(
-        {
-            "from_site": ids[i],
-            "to_site": ids[j],
-            "distance_m": distance,
-            "duration_s": duration,
-            "distance_kind": pd.Categorical(kind, categories=DISTANCE_KINDS),
-            "mode": mode,
-            "geodesic_m": geo_m,
-            "circuity": np.where(kind == "estimated", factor.circuity, np.nan),
-            "factor_version": factor.version,
-            "access_from_m": access_from,
-            "access_to_m": access_to,
-        }
-    )
-    if max_distance_m is not None:
-        out = out[out["distance_m"] <= max_distance_m]
-    return out.reset_index(drop=True)
+    return {
+        "distance_m": distance,
+        "duration_s": duration,
+        "distance_kind": pd.Categorical.from_codes(kind, categories=DISTANCE_KINDS),
+        "geodesic_m": geodesic,
+        "circuity": np.where(kind == estimated_code, factor.circuity, np.nan),
+        "factor_version": factor.version,
+        "access_from_m": access_from,
+        "access_to_m": access_to,
+    }
 
 
 def _network_costs(

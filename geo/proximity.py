@@ -55,3 +55,38 @@ def pairs_within(
     keep = metres <= radius[i]
     order = np.lexsort((j[keep], i[keep]))
     return i[keep][order], j[keep][order], metres[keep][order]
+
+
+def nearest_within(
+    lon_a: npt.ArrayLike,
+    lat_a: npt.ArrayLike,
+    lon_b: npt.ArrayLike,
+    lat_b: npt.ArrayLike,
+    max_distance_m: float,
+    *,
+    k: int,
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """For every point of A, its ``k`` nearest points of B within ``max_distance_m`` geodesic.
+
+    Returns index pairs (i in A, j in B) sorted by i then j, and their geodesic distances (m).
+    A chord search may rank two nearly equidistant neighbours differently from the geodesic;
+    the distances returned are always geodesic.
+    """
+    lon_a, lat_a = np.asarray(lon_a, dtype="float64"), np.asarray(lat_a, dtype="float64")
+    lon_b, lat_b = np.asarray(lon_b, dtype="float64"), np.asarray(lat_b, dtype="float64")
+    if len(lon_a) == 0 or len(lon_b) == 0 or k < 1:
+        empty = np.empty(0, dtype="int64")
+        return empty, empty, np.empty(0)
+    k = min(k, len(lon_b))
+    tree_b = cKDTree(ecef_m(lon_b, lat_b))
+    chord, found = tree_b.query(
+        ecef_m(lon_a, lat_a), k=k, distance_upper_bound=max_distance_m, workers=-1
+    )
+    chord, found = chord.reshape(len(lon_a), k), found.reshape(len(lon_a), k)
+    hit = np.isfinite(chord)
+    i = np.repeat(np.arange(len(lon_a), dtype="int64"), k).reshape(len(lon_a), k)[hit]
+    j = found[hit].astype("int64")
+    metres = geodesic_m(lon_a[i], lat_a[i], lon_b[j], lat_b[j])
+    keep = metres <= max_distance_m
+    order = np.lexsort((j[keep], i[keep]))
+    return i[keep][order], j[keep][order], metres[keep][order]
