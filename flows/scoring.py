@@ -172,8 +172,12 @@ def _rates(frame: pd.DataFrame, params: ParameterSet, lib: pd.DataFrame) -> dict
             params.value_or(ef_key, 0.0) if ef_key else 0.0,
         )
     looked_up = table[row_key]
+    # The versioned parameter set decides where it has a substitute; library factors fill gaps.
+    has_substitute = np.array([substitute_for(str(r), str(u)) is not None for r, u, _ in combos])
     virgin_ef = np.where(
-        np.isfinite(lib_values["virgin_ef"]), lib_values["virgin_ef"], looked_up[:, 1]
+        has_substitute[row_key] | ~np.isfinite(lib_values["virgin_ef"]),
+        looked_up[:, 1],
+        lib_values["virgin_ef"],
     )
     disposal_ef = np.where(
         np.isfinite(lib_values["disposal_ef"]), lib_values["disposal_ef"], looked_up[:, 3]
