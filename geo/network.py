@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import networkx as nx
 import osmnx as ox
+import pyogrio
 
 from geo import osm
 from geo._errors import NetworkFileError
@@ -194,7 +195,9 @@ def _graph_from_pbf(path: Path, *, simplify: bool) -> nx.MultiDiGraph:
         reader = OSM(str(path))
         network = reader.get_network(network_type="driving", nodes=True, extra_attributes=extra)
     except Exception as err:  # pyrosm raises bare Exceptions for corrupt files
-        msg = f"{path.name} could not be read as an OpenStreetMap .pbf extract: {err}"
+        # pyrosm's text repeats the full (often temporary) path; name the file only
+        detail = str(err).replace(str(path), path.name)
+        msg = f"{path.name} could not be read as an OpenStreetMap .pbf extract: {detail}"
         raise NetworkFileError(msg) from err
     if network is None or network[1] is None or len(network[1]) == 0:
         msg = f"{path.name} contains no drivable road (no highway open to cars)"
@@ -378,8 +381,18 @@ def load_network(path: str | os.PathLike[str]) -> nx.MultiDiGraph:
         raise NetworkFileError(msg)
     try:
         graph = ox.io.load_graphml(file) if suffix == ".graphml" else _load_gpkg(file)
-    except (ET.ParseError, nx.NetworkXError, KeyError, ValueError, TypeError, OSError) as err:
-        msg = f"{file.name} is not a road network saved by SymbioMap or osmnx: {err}"
+    except (
+        ET.ParseError,
+        nx.NetworkXError,
+        KeyError,
+        ValueError,
+        TypeError,
+        OSError,
+        pyogrio.errors.DataSourceError,
+        pyogrio.errors.DataLayerError,
+    ) as err:
+        detail = str(err).replace(str(file), file.name)
+        msg = f"{file.name} is not a road network saved by SymbioMap or osmnx: {detail}"
         raise NetworkFileError(msg) from err
     missing = [
         what
