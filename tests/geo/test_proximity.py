@@ -37,3 +37,19 @@ def test_pairs_across_the_antimeridian_and_at_continental_extent() -> None:
 def test_empty_inputs() -> None:
     i, j, metres = proximity.pairs_within([], [], [1.0], [1.0], 10.0)
     assert len(i) == len(j) == len(metres) == 0
+
+
+def test_nearest_within_equals_brute_force_k_nearest() -> None:
+    rng = np.random.default_rng(9)
+    lon_a, lat_a = rng.uniform(3, 6, 300), rng.uniform(50, 52, 300)
+    lon_b, lat_b = rng.uniform(3, 6, 500), rng.uniform(50, 52, 500)
+    i, j, metres = proximity.nearest_within(lon_a, lat_a, lon_b, lat_b, 20_000.0, k=3)
+    full = distance.geodesic_matrix_m(lon_a, lat_a, lon_b, lat_b)
+    want = set()
+    for a in range(300):
+        order = np.argsort(full[a])[:3]
+        want |= {(a, int(b)) for b in order if full[a, b] <= 20_000}
+    got = set(zip(i.tolist(), j.tolist(), strict=True))
+    assert got == want
+    assert np.bincount(i, minlength=300).max() <= 3
+    np.testing.assert_allclose(metres, full[i, j])
