@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from flows import io
-from flows._errors import CaseReadError, CaseWriteError, ResourceError
+from flows._errors import CaseReadError, CaseWriteError, ResourceError, SymbioMapError
+from flows.model import Case
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -35,18 +36,26 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_INVALID if result.report.has_errors else EXIT_OK
 
 
-def _convert(args: argparse.Namespace) -> int:
+def _valid_case(path: str) -> Case | int:
+    """The case at ``path``, or the exit code after printing why it cannot be used."""
     try:
-        result = io.load_case(args.path)
+        result = io.load_case(path)
     except CaseReadError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_UNREADABLE
     if result.case is None:
         print(result.report.format())
-        print("nothing written: fix the errors above first", file=sys.stderr)
+        print("nothing done: fix the errors above first", file=sys.stderr)
         return EXIT_INVALID
+    return result.case
+
+
+def _convert(args: argparse.Namespace) -> int:
+    case = _valid_case(args.path)
+    if isinstance(case, int):
+        return case
     try:
-        written = io.write_case(result.case, args.out)
+        written = io.write_case(case, args.out)
     except (CaseWriteError, CaseReadError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_UNREADABLE
@@ -68,14 +77,9 @@ def _match(args: argparse.Namespace) -> int:
     if out.suffix.lower() not in {".gpkg", ".csv"}:
         print(f"error: {out.name}: --out must end in .gpkg or .csv", file=sys.stderr)
         return EXIT_UNREADABLE
-    try:
-        result = io.load_case(args.path)
-    except CaseReadError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_UNREADABLE
-    if result.case is None:
-        print(result.report.format())
-        return EXIT_INVALID
+    case = _valid_case(args.path)
+    if isinstance(case, int):
+        return case
     road = None
     if args.network:
         road = RoadNetwork.from_graph(geo_network.open_network(args.network))
@@ -84,9 +88,9 @@ def _match(args: argparse.Namespace) -> int:
     if args.carbon_price is not None:
         params = params.with_overrides({"carbon.price": args.carbon_price})
     options = matching.MatchOptions(max_km=args.max_km, include_inferred=args.include_inferred)
-    candidates = matching.match(result.case, network=road, options=options, library=lib)
+    candidates = matching.match(case, network=road, options=options, library=lib)
     scored = scoring.score(candidates, params, lib)
-    written = io.write_candidates(scored, result.case, out, parameters=params)
+    written = io.write_candidates(scored, case, out, parameters=params)
     print(scoring.summary_table(scored))
     print(f"{len(scored)} candidates ({params.version}); wrote {written}")
     return EXIT_OK
@@ -153,5 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code."""
     args = build_parser().parse_args(argv)
-    code: int = args.func(args)
+    try:
+        code: int = args.func(args)
+    except SymbioMapError as err:  # a bad network file, library or parameter: say it plainly
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_UNREADABLE if isinstance(err, OSError) else EXIT_INVALID
     return code

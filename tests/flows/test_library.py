@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +11,7 @@ import pytest
 
 import datasets
 from flows import library, nace, parameters, resources, scoring
+from tests.cli_helpers import run_module
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -111,14 +111,7 @@ def test_parameter_set_units_and_sources() -> None:
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "flows", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-        timeout=300,
-    )
+    return run_module("flows", *args)
 
 
 def test_suggest_cli_table_and_csv() -> None:
