@@ -15,6 +15,7 @@ init_state()
 st.navigation(
     [
         st.Page("ui/pages/map.py", title="Map", default=True),
+        st.Page("ui/pages/synergies.py", title="Synergies"),
         st.Page("ui/pages/data.py", title="Data"),
     ]
 ).run()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import math
 import os
 import re
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 import folium
@@ -25,13 +27,21 @@ if TYPE_CHECKING:
     from ui.network import Route
 
 __all__ = [
+    "MAX_CANDIDATE_LINES",
+    "MAX_CANDIDATE_SITES",
     "MAX_WEIGHT_PX",
     "MIN_WEIGHT_PX",
+    "NON_PAYING_COLOUR",
+    "NON_PAYING_WEIGHT_PX",
     "OFFLINE_ENV",
     "SECTION_COLOURS",
     "UNPUBLISHED_WEIGHT_PX",
     "Legend",
+    "benefit_weights",
+    "build_candidate_map",
     "build_map",
+    "candidate_features",
+    "candidates_to_draw",
     "case_summary",
     "distance_text",
     "escape_markdown",
@@ -388,7 +398,14 @@ class Legend(MacroElement):
         self.html_json = json.dumps(body_html).replace("</", "<\\/")
 
 
-def _legend_html(sections: list[str], families: list[str], *, route: bool = False) -> str:
+def _legend_html(
+    sections: list[str],
+    families: list[str],
+    *,
+    route: bool = False,
+    lines_title: str = "Exchanges",
+    lines_note: str = "Width grows with quantity; dashed: not published.",
+) -> str:
     box = (
         "background:rgba(255,255,255,0.92);padding:6px 8px;border-radius:4px;"
         "box-shadow:0 1px 4px rgba(0,0,0,0.3);font:11px/1.3 sans-serif;"
@@ -407,16 +424,14 @@ def _legend_html(sections: list[str], families: list[str], *, route: bool = Fals
             f"{_text(section)} – {_text(SECTION_NAMES.get(section, 'unknown'))}<br>"
         )
     if families:
-        parts.append("<b>Exchanges</b><br>")
+        parts.append(f"<b>{_text(lines_title)}</b><br>")
         for family in families:
             parts.append(
                 f'<span style="display:inline-block;width:18px;height:0;'
                 f'border-top:3px solid {_family_colour(family)};margin:0 4px 3px 0"></span>'
                 f"{_text(_family_label(family))}<br>"
             )
-        parts.append(
-            '<span style="color:#555">Width grows with quantity; dashed: not published.</span>'
-        )
+        parts.append(f'<span style="color:#555">{_text(lines_note)}</span>')
     if route:
         parts.append(
             f'<br><span style="display:inline-block;width:18px;height:0;'
@@ -485,20 +500,9 @@ def build_map(
         Whether to replace folium's CDN scripts and stylesheets by bundled ``data:`` URLs
         (:func:`ui.assets.make_offline`).
     """
-    use_tiles = (not offline_mode()) if tiles is None else tiles
     bounds = _bounds(case) if route is None else _route_bounds(route)
-    centre = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
-    m = folium.Map(location=centre, zoom_start=13, tiles=None, control_scale=True)
-    if use_tiles:
-        folium.TileLayer("OpenStreetMap", name="OpenStreetMap").add_to(m)
-
-    if not case.parks.empty:
-        folium.GeoJson(
-            park_features(case),
-            name="Parks",
-            style_function=_park_style,
-            tooltip=folium.GeoJsonTooltip(fields=["name", "kind"], aliases=["Park", "Kind"]),
-        ).add_to(m)
+    m = _new_map(bounds, tiles=tiles)
+    _add_parks(m, case)
 
     lines = exchange_features(case, distances)
     if lines["features"]:
@@ -524,6 +528,36 @@ def build_map(
             ),
         ).add_to(m)
 
+    _add_sites(m, case)
+    families = []
+    if not case.exchanges.empty:
+        families = sorted({str(f) for f in case.exchanges["family"].dropna()})
+    Legend(_legend_html(_sections(case), families, route=route is not None)).add_to(m)
+    _finish(m, bounds, offline_assets=offline_assets)
+    return m
+
+
+def _new_map(bounds: list[list[float]], *, tiles: bool | None) -> folium.Map:
+    """An empty map centred on ``bounds``, with the OpenStreetMap tiles unless offline."""
+    use_tiles = (not offline_mode()) if tiles is None else tiles
+    centre = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
+    m = folium.Map(location=centre, zoom_start=13, tiles=None, control_scale=True)
+    if use_tiles:
+        folium.TileLayer("OpenStreetMap", name="OpenStreetMap").add_to(m)
+    return m
+
+
+def _add_parks(m: folium.Map, case: Case) -> None:
+    if not case.parks.empty:
+        folium.GeoJson(
+            park_features(case),
+            name="Parks",
+            style_function=_park_style,
+            tooltip=folium.GeoJsonTooltip(fields=["name", "kind"], aliases=["Park", "Kind"]),
+        ).add_to(m)
+
+
+def _add_sites(m: folium.Map, case: Case) -> None:
     folium.GeoJson(
         site_features(case),
         name="Sites",
@@ -536,13 +570,14 @@ def build_map(
         ),
     ).add_to(m)
 
-    sections = sorted({str(s) for s in case.sites.get("nace_section", pd.Series()).dropna()})
-    families = []
-    if not case.exchanges.empty:
-        families = sorted({str(f) for f in case.exchanges["family"].dropna()})
-    Legend(_legend_html(sections, families, route=route is not None)).add_to(m)
+
+def _sections(case: Case) -> list[str]:
+    return sorted({str(s) for s in case.sites.get("nace_section", pd.Series()).dropna()})
+
+
+def _finish(m: folium.Map, bounds: list[list[float]], *, offline_assets: bool) -> None:
+    """Layer control, bounds (sites kept clear of the legend on the left), offline assets."""
     folium.LayerControl(collapsed=True).add_to(m)
-    # Keep sites clear of the legend on the left.
     m.fit_bounds(
         bounds,
         max_zoom=15,
@@ -551,7 +586,6 @@ def build_map(
     )
     if offline_assets:
         make_offline(m)
-    return m
 
 
 def case_summary(case: Case) -> str:
@@ -576,3 +610,272 @@ def case_summary(case: Case) -> str:
         if missing:
             parts.append(f"{missing} active without a published quantity")
     return " · ".join(parts)
+
+
+# -- candidate exchanges (Synergies page) -------------------------------------------------
+
+MAX_CANDIDATE_LINES = 500
+"""Most candidate lines drawn at once (the best ranked; selected ones are always drawn), so a
+case with a million candidates still gives a map that opens at once."""
+NON_PAYING_COLOUR = "#9e9e9e"
+NON_PAYING_WEIGHT_PX = 1.5
+"""Candidates that do not pay (or whose benefit is unknown) are thin grey lines."""
+SELECTED_CASING_COLOUR = "#111111"
+SELECTED_EXTRA_PX = 5.0
+"""Selected candidates are drawn on top with a black casing this much wider than the line."""
+INFERRED_DASH = "8 6"
+MAX_CANDIDATE_SITES = 2_000
+"""Above this many sites, the candidate map shows only the sites at the ends of the lines drawn
+(20,000 site markers alone make a 7 MB map)."""
+
+_CANDIDATE_LEGEND_NOTE = (
+    "Width grows with the net benefit (log scale); grey: does not pay; dashed: inferred from "
+    "sector codes; black outline: selected."
+)
+
+
+def benefit_weights(net_benefit: pd.Series) -> pd.Series:
+    """Return a line width in pixels per candidate, growing with the log of its net benefit.
+
+    Paying candidates span :data:`MIN_WEIGHT_PX` (smallest benefit) to :data:`MAX_WEIGHT_PX`
+    (largest); when they all pay the same the middle width is used. Candidates that do not pay
+    (benefit <= 0) or whose benefit is unknown (NaN) get :data:`NON_PAYING_WEIGHT_PX`.
+
+    Parameters
+    ----------
+    net_benefit
+        Net benefit in EUR/yr (``net_benefit_eur`` of :func:`flows.scoring.score`).
+    """
+    weights = pd.Series(NON_PAYING_WEIGHT_PX, index=net_benefit.index, dtype="float64")
+    values = pd.to_numeric(net_benefit, errors="coerce").astype("float64")
+    paying = values[values.notna() & (values > 0)]
+    if paying.empty:
+        return weights
+    logs = paying.map(math.log10)
+    low, high = float(logs.min()), float(logs.max())
+    if high == low:
+        weights.loc[paying.index] = (MIN_WEIGHT_PX + MAX_WEIGHT_PX) / 2
+    else:
+        span = MAX_WEIGHT_PX - MIN_WEIGHT_PX
+        weights.loc[paying.index] = MIN_WEIGHT_PX + span * (logs - low) / (high - low)
+    return weights
+
+
+def candidates_to_draw(
+    candidates: pd.DataFrame,
+    selected: Collection[str] = (),
+    *,
+    max_lines: int = MAX_CANDIDATE_LINES,
+) -> pd.DataFrame:
+    """The candidates a map shows: the first ``max_lines`` rows (the table is ranked) plus every
+    selected one (by ``candidate_id``) beyond them, in the table's order."""
+    keep = pd.Series(False, index=candidates.index)
+    keep.iloc[:max_lines] = True
+    if len(selected):
+        keep |= candidates["candidate_id"].isin(list(selected))
+    return candidates[keep]
+
+
+def _money_text(value: object, unit: str) -> str:
+    number = pd.to_numeric(value, errors="coerce")
+    if pd.isna(number):
+        return "unknown"
+    return f"{float(number):+,.0f} {unit}"
+
+
+def _candidate_distance(row: pd.Series) -> str:
+    """``"3.2 km by pipeline (estimated)"``; empty where unknown."""
+    metres = pd.to_numeric(row.get("distance_m"), errors="coerce")
+    if pd.isna(metres):
+        return ""
+    mode, kind = _plain(row.get("mode")), _plain(row.get("distance_kind"))
+    return f"{float(metres) / 1000:,.1f} km by {mode} ({kind})"
+
+
+def candidate_features(
+    case: Case, candidates: pd.DataFrame, *, selected: Collection[str] = ()
+) -> dict[str, Any]:
+    """Return scored candidates as a GeoJSON FeatureCollection of straight lines.
+
+    Each line joins the representative points of ``supply_site`` and ``demand_site``
+    (candidates naming an unknown site are left out). Text properties are HTML-escaped:
+    ``candidate_id``, ``route`` (site names), ``resource``, ``family``, ``quantity``,
+    ``distance``, ``benefit``, ``co2e``, ``confidence``, ``explanation``. Style properties:
+    ``colour`` (resource family, grey when it does not pay), ``weight``
+    (:func:`benefit_weights`), ``dash`` (inferred candidates), ``selected`` (bool).
+
+    Parameters
+    ----------
+    case
+        The case the candidates were found in.
+    candidates
+        Rows of :func:`flows.scoring.score` (all of them are drawn: cap them first with
+        :func:`candidates_to_draw`).
+    selected
+        ``candidate_id`` values to highlight.
+    """
+    if candidates.empty:
+        return {"type": "FeatureCollection", "features": []}
+    points = _representative_points(case.sites)
+    where = dict(zip(case.sites["site_id"], points, strict=False))
+    names = dict(zip(case.sites["site_id"], case.sites["name"], strict=False))
+    weights = benefit_weights(candidates["net_benefit_eur"])
+    chosen = set(selected)
+    features = []
+    for position, (_, row) in enumerate(candidates.iterrows()):
+        start, end = where.get(row["supply_site"]), where.get(row["demand_site"])
+        if start is None or end is None:
+            continue
+        benefit = pd.to_numeric(row.get("net_benefit_eur"), errors="coerce")
+        pays = not pd.isna(benefit) and float(benefit) > 0
+        quantity = row.get("quantity")
+        features.append(
+            {
+                "type": "Feature",
+                "id": str(position),
+                "geometry": {
+                    "type": "LineString",
+                    "coordinates": [[start.x, start.y], [end.x, end.y]],
+                },
+                "properties": {
+                    "candidate_id": _text(row["candidate_id"]),
+                    "route": _text(
+                        f"{_plain(names.get(row['supply_site'])) or row['supply_site']} → "
+                        f"{_plain(names.get(row['demand_site'])) or row['demand_site']}"
+                    ),
+                    "resource": _text(row["resource"]),
+                    "family": _text(_family_label(row.get("family"))),
+                    "quantity": _text(
+                        "unknown"
+                        if quantity is None or pd.isna(quantity)
+                        else f"{_format_number(float(quantity))} {_plain(row.get('unit'))}"
+                    ),
+                    "distance": _text(_candidate_distance(row)),
+                    "benefit": _text(_money_text(row.get("net_benefit_eur"), "EUR/yr")),
+                    "co2e": _text(_money_text(row.get("net_co2e_t"), "t CO2e/yr")),
+                    "confidence": _text(row.get("confidence")),
+                    "explanation": _text(row.get("explanation")),
+                    "colour": _family_colour(row.get("family")) if pays else NON_PAYING_COLOUR,
+                    "weight": round(float(weights.iloc[position]), 2),
+                    "dash": INFERRED_DASH if row.get("basis") == "inferred" else "",
+                    "opacity": 0.85 if pays else 0.6,
+                    "selected": str(row["candidate_id"]) in chosen,
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _candidate_style(feature: dict[str, Any]) -> dict[str, Any]:
+    props = feature["properties"]
+    style = {"color": props["colour"], "weight": props["weight"], "opacity": props["opacity"]}
+    if props["dash"]:
+        style["dashArray"] = props["dash"]
+    return style
+
+
+def _casing_style(feature: dict[str, Any]) -> dict[str, Any]:
+    weight = feature["properties"]["weight"] + SELECTED_EXTRA_PX
+    return {"color": SELECTED_CASING_COLOUR, "weight": weight, "opacity": 0.95}
+
+
+def _selected_style(feature: dict[str, Any]) -> dict[str, Any]:
+    return {**_candidate_style(feature), "opacity": 1.0}
+
+
+_CANDIDATE_FIELDS = [
+    ("route", "Candidate"),
+    ("resource", "Resource"),
+    ("family", "Family"),
+    ("quantity", "Quantity"),
+    ("distance", "Distance"),
+    ("benefit", "Net benefit"),
+    ("co2e", "Net CO2e"),
+    ("confidence", "Confidence"),
+    ("explanation", "Why"),
+]
+
+
+def _candidate_tooltip() -> folium.GeoJsonTooltip:
+    return folium.GeoJsonTooltip(
+        fields=[f for f, _ in _CANDIDATE_FIELDS],
+        aliases=[a for _, a in _CANDIDATE_FIELDS],
+        sticky=True,
+        style="max-width:420px;white-space:normal;",
+    )
+
+
+def _feature_bounds(features: list[dict[str, Any]]) -> list[list[float]]:
+    coords = [c for f in features for c in f["geometry"]["coordinates"]]
+    lons, lats = [c[0] for c in coords], [c[1] for c in coords]
+    return [[min(lats), min(lons)], [max(lats), max(lons)]]
+
+
+def build_candidate_map(
+    case: Case,
+    candidates: pd.DataFrame,
+    *,
+    selected: Collection[str] = (),
+    max_sites: int = MAX_CANDIDATE_SITES,
+    tiles: bool | None = None,
+    offline_assets: bool = True,
+) -> folium.Map:
+    """Build the map of candidate exchanges over the case's parks and sites.
+
+    Layers: park outlines, a "Candidates" layer (one line per candidate, colour = resource
+    family, width = net benefit on a log scale, grey and thin when it does not pay, dashed when
+    inferred), a "Selected" layer drawing the ``selected`` candidates again on top with a black
+    casing, the sites, a legend and a layer control. The map frames the selected candidates,
+    or the case (:func:`build_map`'s framing) when none is selected.
+
+    Parameters
+    ----------
+    case
+        The case the candidates were found in (sites in EPSG:4326).
+    candidates
+        Scored candidates to draw, all of them (cap first with :func:`candidates_to_draw`).
+    selected
+        ``candidate_id`` values to highlight.
+    max_sites
+        Cases with more sites show only the sites at the ends of ``candidates`` (the legend
+        says so).
+    tiles, offline_assets
+        As for :func:`build_map`.
+    """
+    lines = candidate_features(case, candidates, selected=selected)
+    note = _CANDIDATE_LEGEND_NOTE
+    shown = case
+    if len(case.sites) > max_sites:
+        ends = set(candidates["supply_site"]) | set(candidates["demand_site"])
+        shown = dataclasses.replace(case, sites=case.sites[case.sites["site_id"].isin(ends)])
+        note += " Only the sites of these candidates are shown."
+    chosen = [f for f in lines["features"] if f["properties"]["selected"]]
+    bounds = _feature_bounds(chosen) if chosen else _bounds(case)
+    m = _new_map(bounds, tiles=tiles)
+    _add_parks(m, case)
+    if lines["features"]:
+        folium.GeoJson(
+            lines, name="Candidates", style_function=_candidate_style, tooltip=_candidate_tooltip()
+        ).add_to(m)
+    if chosen:
+        casing = [{**f, "id": f"casing-{f['id']}"} for f in chosen]
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": casing},
+            name="Selected (outline)",
+            style_function=_casing_style,
+            control=False,
+        ).add_to(m)
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": chosen},
+            name="Selected",
+            style_function=_selected_style,
+            tooltip=_candidate_tooltip(),
+        ).add_to(m)
+    _add_sites(m, shown)
+    families = sorted({str(f) for f in candidates.get("family", pd.Series()).dropna()})
+    legend = _legend_html(
+        _sections(shown), families, lines_title="Candidate exchanges", lines_note=note
+    )
+    Legend(legend).add_to(m)
+    _finish(m, bounds, offline_assets=offline_assets)
+    return m

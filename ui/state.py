@@ -61,6 +61,32 @@ class StateKeys:
     """Key of the select box of the exchange whose road route is drawn."""
     ROUTE = "route"
     """``(network, case, from_site, to_site, route)``: the route computed last."""
+    SYNERGY_RUNS = "synergy_runs"
+    """``(case, network, {MatchOptions: candidates})``: matching results of this case on this
+    network, reused while both are the same objects (see :func:`ui.synergies.cached_candidates`)."""
+    SYNERGY_SCORES = "synergy_scores"
+    """``(candidates, parameter version, carbon price, scored)``: the scores computed last."""
+    SYN_INFERRED = "syn_inferred"
+    """Key of the "include inferred candidates" checkbox."""
+    SYN_MAX_KM = "syn_max_km"
+    """Key of the optional maximum distance (km) that overrides the library's, for matching."""
+    SYN_CARBON_PRICE = "syn_carbon_price"
+    """Key of the carbon price (EUR/t CO2e) input."""
+    SYN_FAMILIES = "syn_families"
+    """Key of the resource family filter (empty: every family)."""
+    SYN_BASES = "syn_bases"
+    """Key of the declared/inferred filter (empty: both)."""
+    SYN_SCOPES = "syn_scopes"
+    """Key of the within-park / across-parks / outside-parks filter (empty: all)."""
+    SYN_FILTER_KM = "syn_filter_km"
+    """Key of the table's maximum distance filter (km; None: no limit)."""
+    SYN_MIN_QUANTITY = "syn_min_quantity"
+    """Prefix of the minimum quantity inputs, one per canonical unit (``syn_min_quantity_t/yr``)."""
+    SYN_TABLE = "syn_table"
+    """Prefix of the ranked table's key; the rest is a digest of the rows shown, so a new table
+    starts with no selection (see :func:`ui.synergies.table_key`)."""
+    SYN_SUGGEST_NACE = "syn_suggest_nace"
+    """Key of the NACE code input of the "What could this sector feed?" box."""
 
 
 @st.cache_data(show_spinner="Loading bundled case…")
@@ -132,9 +158,16 @@ def apply_result(result: LoadResult, *, label: str) -> bool:
 
 
 def clear_network() -> None:
-    """Forget the road network, its distances and route (the case changed, or a new network
-    replaces the old one)."""
-    for key in (StateKeys.NETWORK, StateKeys.NETWORK_ERROR, StateKeys.DISTANCES, StateKeys.ROUTE):
+    """Forget the road network and everything measured with it: distances, route and synergy
+    results (the case changed, or a new network replaces the old one)."""
+    for key in (
+        StateKeys.NETWORK,
+        StateKeys.NETWORK_ERROR,
+        StateKeys.DISTANCES,
+        StateKeys.ROUTE,
+        StateKeys.SYNERGY_RUNS,
+        StateKeys.SYNERGY_SCORES,
+    ):
         st.session_state[key] = None
 
 
@@ -158,6 +191,8 @@ def init_state() -> None:
         StateKeys.NETWORK_UPLOAD_ID: None,
         StateKeys.DISTANCES: None,
         StateKeys.ROUTE: None,
+        StateKeys.SYNERGY_RUNS: None,
+        StateKeys.SYNERGY_SCORES: None,
     }
     first_run = StateKeys.CASE not in st.session_state
     for key, value in defaults.items():

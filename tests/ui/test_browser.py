@@ -209,3 +209,36 @@ def test_kotka_network_upload_draws_the_route_of_an_exchange(
         page.wait_for_timeout(1000)
         page.screenshot(path=str(ARTIFACTS / "browser-route.png"), full_page=True)
     assert [url for url in blocked if not url.startswith("ws")] == [], blocked
+
+
+def test_synergies_page_draws_candidates_and_highlights_a_selected_row(app_url: str) -> None:
+    from playwright.sync_api import expect  # noqa: PLC0415 - only when run
+
+    blocked: list[str] = []
+    with _offline_page(blocked) as page:
+        page.set_viewport_size({"width": 1400, "height": 1800})
+        page.goto(f"{app_url}/synergies", wait_until="domcontentloaded")
+        page.get_by_text("candidates match the filters").wait_for(timeout=MAP_TIMEOUT_MS)
+        frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+        lines = frame.locator("path.leaflet-interactive")
+        lines.first.wait_for(timeout=MAP_TIMEOUT_MS)
+        assert lines.count() > 0
+        assert "Candidate exchanges" in frame.locator(".symbiomap-legend").inner_text()
+        assert page.locator('[data-testid="stException"]').count() == 0
+
+        # tick the first row of the ranked table: its line gets a black casing on the map
+        grid = page.locator('[data-testid="stDataFrame"]').first
+        box = grid.bounding_box()
+        assert box is not None
+        page.mouse.click(box["x"] + 16, box["y"] + 35 + 17)
+        page.get_by_text("Totals of the 1 candidates selected").wait_for(timeout=MAP_TIMEOUT_MS)
+        _wait_until_idle(page)
+        expect(page.locator('iframe[title="streamlit_folium.st_folium"]')).to_have_count(
+            1, timeout=MAP_TIMEOUT_MS
+        )
+        frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+        frame.locator("path.leaflet-interactive[stroke='#111111']").wait_for(timeout=MAP_TIMEOUT_MS)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(ARTIFACTS / "browser-synergies.png"), full_page=True)
+    assert [url for url in blocked if not url.startswith("ws")] == [], blocked

@@ -1,0 +1,470 @@
+"""Tests of the Synergies page (AppTest), its glue (:mod:`ui.synergies`) and the candidate
+layer of the map (:func:`ui.mapview.build_candidate_map`)."""
+
+from __future__ import annotations
+
+import html
+import io
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import folium
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import datasets
+from flows import matching, scoring
+from flows.parameters import load_parameters
+from ui import mapview, synergies
+from ui.mapview import (
+    MAX_WEIGHT_PX,
+    MIN_WEIGHT_PX,
+    NON_PAYING_COLOUR,
+    NON_PAYING_WEIGHT_PX,
+    benefit_weights,
+    build_candidate_map,
+    candidate_features,
+    candidates_to_draw,
+    escape_markdown,
+)
+from ui.state import StateKeys
+
+if TYPE_CHECKING:
+    from flows.model import Case
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+PAGE = "ui/pages/synergies.py"
+TIMEOUT_S = 60
+MALICIOUS_NAME = "<script>alert(1)</script>"  # the name the tiny_case fixture gives a site
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def page() -> AppTest:
+    """The Synergies page showing the default (Kalundborg) case."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _table(at: AppTest) -> pd.DataFrame:
+    frames = [d.value for d in at.dataframe if "EUR/yr" in d.value.columns]
+    assert len(frames) == 1
+    return frames[0]
+
+
+def _table_key(at: AppTest) -> str:
+    keys = [d.key for d in at.dataframe if "EUR/yr" in d.value.columns]
+    assert len(keys) == 1
+    assert keys[0] is not None
+    return keys[0]
+
+
+def _scored(at: AppTest) -> pd.DataFrame:
+    entry = at.session_state[StateKeys.SYNERGY_SCORES]
+    frame: pd.DataFrame = entry[3]
+    return frame
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def _select(at: AppTest, rows: list[int]) -> AppTest:
+    """Select table rows as a click in the browser would."""
+    at.session_state[_table_key(at)] = {"selection": {"rows": rows, "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+# -- the page ------------------------------------------------------------------------------
+
+
+def test_page_lists_ranked_candidates_of_the_default_case(page: AppTest) -> None:
+    table = _table(page)
+    scored = _scored(page)
+    assert len(table) == len(scored) > 0
+    assert list(table.columns) == [
+        "rank", "from", "to", "resource", "quantity", "unit", "distance km", "distance kind",
+        "EUR/yr", "t CO2e/yr", "break-even km", "confidence", "family", "explanation",
+    ]  # fmt: skip
+    assert list(table["rank"]) == sorted(table["rank"])
+    assert set(table["distance kind"]) == {"estimated"}  # no network loaded
+    case = page.session_state[StateKeys.CASE]
+    assert set(table["from"]) <= set(case.sites["name"])
+    assert set(table["confidence"]) == {"declared"}  # inferred ones are off by default
+    captions = " ".join(c.value for c in page.caption)
+    assert "symbiomap" in captions
+    assert "upper bound" in captions
+    assert len(page.get("download_button")) == 3
+
+
+def test_page_without_a_case_asks_for_one_and_still_offers_the_library(page: AppTest) -> None:
+    page.session_state[StateKeys.CASE] = None
+    page.run()
+    assert not page.exception, page.exception
+    assert "No case is loaded" in page.info[0].value
+    page.text_input(key=StateKeys.SYN_SUGGEST_NACE).input("35.11").run()
+    assert not page.exception, page.exception
+    suggestions = page.dataframe[0].value
+    assert len(suggestions) > 0
+    assert "heat" in set(suggestions["resource"])
+
+
+def test_an_invalid_nace_code_in_the_library_box_is_a_warning(page: AppTest) -> None:
+    page.text_input(key=StateKeys.SYN_SUGGEST_NACE).input("99.99").run()
+    assert not page.exception, page.exception
+    assert any(escape_markdown("'99.99' is not a NACE") in w.value for w in page.warning)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "check"),
+    [
+        (StateKeys.SYN_FAMILIES, ["heat"], lambda t: set(t["family"]) == {"Heat and steam"}),
+        (StateKeys.SYN_SCOPES, ["within"], lambda t: len(t) > 0),
+        (StateKeys.SYN_FILTER_KM, 3.0, lambda t: (t["distance km"] <= 3.0).all()),
+        (
+            f"{StateKeys.SYN_MIN_QUANTITY}_t/yr",
+            100_000.0,
+            lambda t: (t.loc[t["unit"] == "t/yr", "quantity"] >= 100_000).all(),
+        ),
+    ],
+)
+def test_each_filter_reduces_the_rows(page: AppTest, key: str, value: Any, check: Any) -> None:
+    before = _table(page)
+    if isinstance(value, list):
+        page.multiselect(key=key).set_value(value).run()
+    else:
+        page.number_input(key=key).set_value(value).run()
+    assert not page.exception, page.exception
+    after = _table(page)
+    assert 0 < len(after) < len(before)
+    assert check(after)
+    assert set(after["rank"]) <= set(before["rank"])
+
+
+def test_inferred_candidates_appear_and_the_basis_filter_hides_them(page: AppTest) -> None:
+    declared = len(_table(page))
+    page.checkbox(key=StateKeys.SYN_INFERRED).check().run()
+    both = _table(page)
+    assert len(both) > declared
+    assert {"high", "medium", "low"} & set(both["confidence"])
+    page.multiselect(key=StateKeys.SYN_BASES).set_value(["declared"]).run()
+    assert len(_table(page)) == declared
+    page.multiselect(key=StateKeys.SYN_BASES).set_value(["inferred"]).run()
+    assert set(_table(page)["confidence"]) <= {"high", "medium", "low"}
+
+
+def test_a_carbon_price_change_rescores_without_matching_again(
+    page: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[object] = []
+    original = matching.match
+
+    def counting(*args: Any, **kwargs: Any) -> pd.DataFrame:
+        calls.append(kwargs.get("options"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(matching, "match", counting)
+    before = _scored(page).set_index("candidate_id")
+    eur_before = _metrics(page)["EUR/yr"]
+    co2_before = _metrics(page)["t CO2e/yr"]
+    page.number_input(key=StateKeys.SYN_CARBON_PRICE).set_value(200.0).run()
+    assert not page.exception, page.exception
+    after = _scored(page).set_index("candidate_id")
+    assert calls == []  # the candidates were not searched again
+    assert set(after.index) == set(before.index)
+    assert _metrics(page)["EUR/yr"] != eur_before
+    assert _metrics(page)["t CO2e/yr"] == co2_before
+    assert (after["parameter_set"] == "symbiomap-params 2026.1+user").all()
+    paying = before["net_co2e_t"] > 0
+    gain = after.loc[before.index, "net_benefit_eur"] - before["net_benefit_eur"]
+    assert (gain[paying] > 0).all()
+    version = escape_markdown("symbiomap-params 2026.1+user")
+    assert any(version in c.value for c in page.caption)
+
+
+def test_kpis_are_the_sums_of_the_filtered_rows_or_of_the_selection(page: AppTest) -> None:
+    page.multiselect(key=StateKeys.SYN_FAMILIES).set_value(["heat", "water"]).run()
+    table = _table(page)
+    metrics = _metrics(page)
+    assert _number(metrics["EUR/yr"]) == pytest.approx(table["EUR/yr"].sum(), abs=1)
+    assert _number(metrics["t CO2e/yr"]) == pytest.approx(table["t CO2e/yr"].sum(), abs=1)
+    for unit, group in table.groupby("unit"):
+        assert _number(metrics[str(unit)]) == pytest.approx(group["quantity"].sum(), abs=1)
+    assert "t/yr" not in metrics  # no mass candidate among heat and water
+
+    _select(page, [0, 2])
+    chosen = table.iloc[[0, 2]]
+    metrics = _metrics(page)
+    assert _number(metrics["EUR/yr"]) == pytest.approx(chosen["EUR/yr"].sum(), abs=1)
+    assert _number(metrics["t CO2e/yr"]) == pytest.approx(chosen["t CO2e/yr"].sum(), abs=1)
+    assert any("2 candidates selected" in m.value for m in page.markdown)
+
+
+def test_selected_rows_are_highlighted_on_the_map(
+    page: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn: list[tuple[pd.DataFrame, list[str]]] = []
+    original = mapview.build_candidate_map
+
+    def recording(case: Case, candidates: pd.DataFrame, **kwargs: Any) -> folium.Map:
+        drawn.append((candidates, list(kwargs["selected"])))
+        return original(case, candidates, **kwargs)
+
+    monkeypatch.setattr(mapview, "build_candidate_map", recording)
+    _select(page, [1, 3])
+    candidates, selected = drawn[-1]
+    scored = _scored(page)
+    assert selected == list(scored["candidate_id"].iloc[[1, 3]])
+    assert len(candidates) == len(scored)
+    # a new filter is a new table: the old selection does not carry over to other rows
+    page.multiselect(key=StateKeys.SYN_FAMILIES).set_value(["heat"]).run()
+    assert drawn[-1][1] == []
+
+
+# -- parity with the command line ----------------------------------------------------------
+
+
+def _cli(tmp_path: Path, *flags: str) -> pd.DataFrame:
+    out = tmp_path / "x.csv"
+    done = subprocess.run(
+        [sys.executable, "-m", "flows", "match", str(datasets.get_path("kalundborg")),
+         *flags, "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return pd.read_csv(out)
+
+
+@pytest.mark.parametrize(
+    ("inferred", "max_km", "price"),
+    [(False, None, None), (True, 15.0, 120.0)],
+    ids=["defaults", "inferred-15km-120eur"],
+)
+def test_page_figures_equal_the_command_line(
+    page: AppTest, tmp_path: Path, inferred: bool, max_km: float | None, price: float | None
+) -> None:
+    flags: list[str] = []
+    if inferred:
+        page.checkbox(key=StateKeys.SYN_INFERRED).check()
+        flags.append("--include-inferred")
+    if max_km is not None:
+        page.number_input(key=StateKeys.SYN_MAX_KM).set_value(max_km)
+        flags += ["--max-km", str(max_km)]
+    if price is not None:
+        page.number_input(key=StateKeys.SYN_CARBON_PRICE).set_value(price)
+        flags += ["--carbon-price", str(price)]
+    page.run()
+    assert not page.exception, page.exception
+    cli = _cli(tmp_path, *flags).set_index("candidate_id")
+    ours = _scored(page).set_index("candidate_id")
+    assert set(ours.index) == set(cli.index)
+    assert len(ours) == len(cli) > 0
+    for column in ("net_benefit_eur", "net_co2e_t", "quantity", "distance_m"):
+        np.testing.assert_allclose(
+            ours.loc[cli.index, column].to_numpy(dtype="float64"),
+            cli[column].to_numpy(dtype="float64"),
+            rtol=1e-6,
+            equal_nan=True,
+            err_msg=column,
+        )
+    assert set(ours["parameter_set"]) == set(cli["parameter_set"])
+    # the table shows the same figures, in the same order
+    table = _table(page)
+    ranked = cli.sort_values("rank")
+    np.testing.assert_allclose(
+        table["EUR/yr"].to_numpy(dtype="float64"),
+        ranked["net_benefit_eur"].to_numpy(dtype="float64"),
+        rtol=1e-6,
+        equal_nan=True,
+    )
+    # and so does the page's CSV download
+    case = page.session_state[StateKeys.CASE]
+    params = synergies.parameters_for(price)
+    download = pd.read_csv(
+        io.BytesIO(synergies.candidates_file(_scored(page), case, "csv", params))
+    )
+    assert set(download["candidate_id"]) == set(cli.index)
+
+
+# -- glue ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def kalundborg_scored(kalundborg: Case) -> pd.DataFrame:
+    options = matching.MatchOptions(include_inferred=True)
+    candidates = matching.match(kalundborg, options=options)
+    return scoring.score(candidates, load_parameters(), synergies.bundled_library())
+
+
+def test_park_scope_and_filters(kalundborg_scored: pd.DataFrame) -> None:
+    scope = synergies.park_scope(kalundborg_scored)
+    assert set(scope) <= set(synergies.PARK_SCOPES)
+    assert (scope == "cross").sum() == int(kalundborg_scored["cross_park"].sum())
+    everything = synergies.apply_filters(kalundborg_scored, synergies.Filters())
+    assert len(everything) == len(kalundborg_scored)
+    parts = [
+        synergies.apply_filters(kalundborg_scored, synergies.Filters(scopes=(s,)))
+        for s in synergies.PARK_SCOPES
+    ]
+    assert sum(len(p) for p in parts) == len(kalundborg_scored)
+    small = synergies.apply_filters(
+        kalundborg_scored, synergies.Filters(min_quantity={"MWh/yr": 1e12})
+    )
+    assert "MWh/yr" not in set(small["unit"])
+    assert len(small) == (kalundborg_scored["unit"] != "MWh/yr").sum()
+
+
+def test_totals_sum_each_unit_separately(kalundborg_scored: pd.DataFrame) -> None:
+    total = synergies.totals(kalundborg_scored)
+    assert total.count == len(kalundborg_scored)
+    assert list(total.quantity) == [u for u in synergies.UNITS if u in total.quantity]
+    for unit, value in total.quantity.items():
+        expected = kalundborg_scored.loc[kalundborg_scored["unit"] == unit, "quantity"].sum()
+        assert value == pytest.approx(expected)
+    assert total.net_benefit_eur == pytest.approx(kalundborg_scored["net_benefit_eur"].sum())
+
+
+def test_selected_ids_ignore_stale_rows(kalundborg_scored: pd.DataFrame) -> None:
+    head = kalundborg_scored.head(3)
+    assert synergies.selected_ids(head, [2, 0, 7, -1]) == list(head["candidate_id"].iloc[[0, 2]])
+    assert synergies.table_key(head) != synergies.table_key(kalundborg_scored.head(4))
+
+
+def test_downloads_record_the_parameter_set(
+    kalundborg: Case, kalundborg_scored: pd.DataFrame, tmp_path: Path
+) -> None:
+    params = synergies.parameters_for(90.0)
+    assert params.version.endswith("+user")
+    assert synergies.parameters_for(params["carbon.price"] - 15) is not params
+    assert synergies.parameters_for(75.0).version == load_parameters().version
+    table = pd.read_csv(io.BytesIO(synergies.parameters_csv(params)))
+    assert set(table["parameter_set"]) == {params.version}
+    assert table.set_index("key").loc["carbon.price", "value"] == 90.0
+    gpkg = tmp_path / "c.gpkg"
+    gpkg.write_bytes(synergies.candidates_file(kalundborg_scored, kalundborg, "gpkg", params))
+    layers = {name for name, _ in pyogrio.list_layers(gpkg)}
+    assert layers == {"candidates", "parameters"}
+    lines = pyogrio.read_dataframe(gpkg, layer="candidates")
+    assert len(lines) == len(kalundborg_scored)
+    assert set(lines.geom_type) == {"LineString"}
+
+
+# -- the candidate layer of the map --------------------------------------------------------
+
+
+def _tiny_candidates() -> pd.DataFrame:
+    """Four candidates between the tiny case's sites: three paying, one not; one inferred."""
+    rows = [
+        ("plant", "farm", "heat", "heat", "declared", 1_000.0, "MWh/yr", 5e6),
+        ("plant", "works", "10 01 05", "minerals", "declared", 200_000.0, "t/yr", 5e4),
+        ("works", "evil", "process-water", "water", "inferred", 300.0, "m3/yr", 5e2),
+        ("evil", "farm", "10 01 05", "minerals", "declared", 10.0, "t/yr", -2e3),
+    ]
+    frame = pd.DataFrame(
+        rows,
+        columns=["supply_site", "demand_site", "resource", "family", "basis", "quantity", "unit",
+                 "net_benefit_eur"],
+    )  # fmt: skip
+    frame["candidate_id"] = frame["supply_site"] + ">" + frame["demand_site"]
+    frame["net_co2e_t"] = frame["net_benefit_eur"] / 100
+    frame["distance_m"] = 1500.0
+    frame["mode"] = "road"
+    frame["distance_kind"] = "estimated"
+    frame["confidence"] = np.where(frame["basis"] == "inferred", "high", "declared")
+    frame["explanation"] = frame["supply_site"] + " could send <b>things</b> & more"
+    return frame
+
+
+def _layer(m: folium.Map, name: str) -> folium.GeoJson:
+    layers = [
+        c for c in m._children.values() if isinstance(c, folium.GeoJson) and c.layer_name == name
+    ]
+    assert len(layers) == 1, f"expected one {name!r} layer, found {len(layers)}"
+    return layers[0]
+
+
+def test_one_line_per_candidate_coloured_by_family(tiny_case: Case) -> None:
+    candidates = _tiny_candidates()
+    m = build_candidate_map(tiny_case, candidates, tiles=False)
+    features = _layer(m, "Candidates").data["features"]
+    assert len(features) == len(candidates)
+    props = [f["properties"] for f in features]
+    assert props[0]["colour"] == mapview.FAMILIES["heat"][1]
+    assert props[3]["colour"] == NON_PAYING_COLOUR  # does not pay
+    assert [p["dash"] != "" for p in props] == [False, False, True, False]  # inferred dashed
+    assert _layer(m, "Sites").data["features"]
+    assert not [c for c in m._children.values() if getattr(c, "layer_name", "") == "Selected"]
+    rendered = m.get_root().render()
+    assert "Candidate exchanges" in rendered
+
+
+def test_widths_grow_with_net_benefit(tiny_case: Case) -> None:
+    candidates = _tiny_candidates()
+    weights = [
+        f["properties"]["weight"] for f in candidate_features(tiny_case, candidates)["features"]
+    ]
+    assert weights[0] == MAX_WEIGHT_PX
+    assert weights[2] == MIN_WEIGHT_PX
+    assert weights[0] > weights[1] > weights[2] > weights[3] == NON_PAYING_WEIGHT_PX
+    same = benefit_weights(pd.Series([10.0, 10.0, np.nan, 0.0]))
+    assert list(same) == [5.5, 5.5, NON_PAYING_WEIGHT_PX, NON_PAYING_WEIGHT_PX]
+
+
+def test_tooltips_escape_site_names_and_explanations(tiny_case: Case) -> None:
+    features = candidate_features(tiny_case, _tiny_candidates())["features"]
+    route = features[2]["properties"]["route"]
+    assert html.escape(MALICIOUS_NAME) in route
+    assert "<script>" not in route
+    assert "&lt;b&gt;things&lt;/b&gt; &amp; more" in features[0]["properties"]["explanation"]
+    rendered = build_candidate_map(tiny_case, _tiny_candidates(), tiles=False)
+    assert MALICIOUS_NAME not in rendered.get_root().render()
+
+
+def test_selected_candidates_are_drawn_again_on_top_with_a_casing(tiny_case: Case) -> None:
+    candidates = _tiny_candidates()
+    chosen = ["works>evil"]
+    m = build_candidate_map(tiny_case, candidates, selected=chosen, tiles=False)
+    selected = _layer(m, "Selected").data["features"]
+    casing = _layer(m, "Selected (outline)").data["features"]
+    assert [f["properties"]["candidate_id"] for f in selected] == [html.escape(c) for c in chosen]
+    assert len(casing) == 1
+    names = [getattr(c, "layer_name", None) for c in m._children.values()]
+    assert names.index("Candidates") < names.index("Selected (outline)") < names.index("Selected")
+    all_lines = _layer(m, "Candidates").data["features"]
+    assert [f["properties"]["selected"] for f in all_lines] == [False, False, True, False]
+
+
+def test_the_number_of_lines_is_capped_but_selected_ones_stay(
+    kalundborg_scored: pd.DataFrame,
+) -> None:
+    last = str(kalundborg_scored["candidate_id"].iloc[-1])
+    drawn = candidates_to_draw(kalundborg_scored, [last], max_lines=5)
+    assert list(drawn["candidate_id"]) == [*kalundborg_scored["candidate_id"].iloc[:5], last]
+    assert len(candidates_to_draw(kalundborg_scored)) == len(kalundborg_scored)  # under the cap
+
+
+def test_a_large_case_shows_only_the_sites_of_the_lines_drawn(tiny_case: Case) -> None:
+    candidates = _tiny_candidates().head(1)  # plant -> farm
+    m = build_candidate_map(tiny_case, candidates, max_sites=3, tiles=False)
+    sites = _layer(m, "Sites").data["features"]
+    assert {f["properties"]["site_id"] for f in sites} == {"plant", "farm"}
+    assert "Only the sites of these candidates are shown" in m.get_root().render()
+    m = build_candidate_map(tiny_case, candidates, tiles=False)
+    assert len(_layer(m, "Sites").data["features"]) == len(tiny_case.sites)

@@ -1,0 +1,272 @@
+"""Synergies page: candidate exchanges found and scored, filtered, mapped and downloaded."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from flows.matching import MatchOptions
+from flows.resources import FAMILIES
+from ui import synergies
+from ui.mapview import (
+    MAX_CANDIDATE_LINES,
+    build_candidate_map,
+    candidates_to_draw,
+    escape_markdown,
+)
+from ui.state import StateKeys
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from flows.model import Case
+    from flows.parameters import ParameterSet
+
+
+def _suggest_box() -> None:
+    """What the synergy library says a sector could feed, before there is any data."""
+    with st.expander("What could this sector feed?"):
+        code = st.text_input(
+            "NACE code of the sector (e.g. 35.11, 23.5 or 10)",
+            key=StateKeys.SYN_SUGGEST_NACE,
+            help="Looks the sector up in the bundled synergy library; no case needed.",
+        )
+        if not code.strip():
+            return
+        try:
+            table = synergies.suggest_table(code)
+        except ValueError as err:
+            st.warning(escape_markdown(str(err)))
+            return
+        if table.empty:
+            st.info("The library has no synergy for that sector; try a broader code (division).")
+            return
+        st.dataframe(table, hide_index=True, width="stretch")
+
+
+def _controls(params: ParameterSet) -> tuple[MatchOptions, float]:
+    """Matching options and the carbon price."""
+    inferred_col, km_col, price_col = st.columns(3)
+    include_inferred = inferred_col.checkbox(
+        "Include inferred candidates",
+        key=StateKeys.SYN_INFERRED,
+        help="Pairs a declared flow with one the synergy library expects from a site's NACE "
+        "code; flagged as inferred, with the library's confidence.",
+    )
+    max_km = km_col.number_input(
+        "Maximum distance for every resource (km)",
+        min_value=0.1,
+        value=None,
+        placeholder="each resource's economic distance",
+        key=StateKeys.SYN_MAX_KM,
+        help="Leave empty to use the synergy library's economic distance per resource.",
+    )
+    carbon_price = price_col.number_input(
+        "Carbon price (EUR/t CO2e)",
+        min_value=0.0,
+        value=float(params[synergies.CARBON_PRICE_KEY]),
+        step=5.0,
+        key=StateKeys.SYN_CARBON_PRICE,
+        help="Changing it re-scores the candidates without searching again.",
+    )
+    options = MatchOptions(max_km=max_km, include_inferred=include_inferred)
+    return options, float(carbon_price)
+
+
+def _find(case: Case, options: MatchOptions) -> pd.DataFrame:
+    """Candidates of the case (cached in the session), with a progress bar while searching."""
+    slot = st.empty()
+
+    def report(fraction: float, message: str) -> None:
+        text = f"Finding synergies: {escape_markdown(message)}…"
+        slot.progress(min(max(float(fraction), 0.0), 1.0), text=text)
+
+    candidates = synergies.cached_candidates(
+        case, st.session_state.get(StateKeys.NETWORK), options, progress=report
+    )
+    slot.empty()
+    return candidates
+
+
+def _filters(scored: pd.DataFrame) -> synergies.Filters:
+    """The table's filters; an empty choice keeps everything."""
+    family_col, basis_col, scope_col, km_col = st.columns(4)
+    present = [str(f) for f in scored["family"].dropna().unique()]
+    family_options = [*FAMILIES, *sorted(f for f in present if f not in FAMILIES)]
+    families = family_col.multiselect(
+        "Resource family",
+        family_options,
+        format_func=synergies.family_label,
+        placeholder="All families",
+        key=StateKeys.SYN_FAMILIES,
+    )
+    bases = basis_col.multiselect(
+        "Basis",
+        list(synergies.BASES),
+        format_func=synergies.BASES.__getitem__,
+        placeholder="Declared and inferred",
+        key=StateKeys.SYN_BASES,
+    )
+    scopes = scope_col.multiselect(
+        "Where",
+        list(synergies.PARK_SCOPES),
+        format_func=synergies.PARK_SCOPES.__getitem__,
+        placeholder="Anywhere",
+        key=StateKeys.SYN_SCOPES,
+    )
+    max_km = km_col.number_input(
+        "Longest distance shown (km)",
+        min_value=0.0,
+        value=None,
+        placeholder="no limit",
+        key=StateKeys.SYN_FILTER_KM,
+    )
+    minimum: dict[str, float] = {}
+    for column, unit in zip(st.columns(len(synergies.UNITS)), synergies.UNITS, strict=True):
+        value = column.number_input(
+            f"Smallest quantity ({unit})",
+            min_value=0.0,
+            value=0.0,
+            step=1000.0,
+            key=f"{StateKeys.SYN_MIN_QUANTITY}_{unit}",
+            help=f"Hides {unit} candidates below it; candidates in other units are kept.",
+        )
+        minimum[unit] = float(value)
+    return synergies.Filters(
+        families=tuple(families),
+        bases=tuple(bases),
+        scopes=tuple(scopes),
+        min_quantity=minimum,
+        max_km=max_km,
+    )
+
+
+def _table(filtered: pd.DataFrame, case: Case) -> list[str]:
+    """The ranked table with row selection; returns the selected candidate ids."""
+    shown = filtered.head(synergies.MAX_TABLE_ROWS)
+    if len(filtered) > len(shown):
+        st.caption(
+            f"The table shows the best {len(shown):,} of {len(filtered):,} candidates; the "
+            "totals and downloads cover all of them."
+        )
+    event = st.dataframe(
+        synergies.table_view(shown, case),
+        hide_index=True,
+        width="stretch",
+        on_select="rerun",
+        selection_mode="multi-row",
+        key=synergies.table_key(shown),
+        column_config={
+            "from": st.column_config.TextColumn(width="medium"),
+            "to": st.column_config.TextColumn(width="medium"),
+            "quantity": st.column_config.NumberColumn(format="%,.0f"),
+            "distance km": st.column_config.NumberColumn(format="%.1f"),
+            "EUR/yr": st.column_config.NumberColumn(format="%,.0f"),
+            "t CO2e/yr": st.column_config.NumberColumn(format="%,.0f"),
+            "break-even km": st.column_config.NumberColumn(
+                format="%,.0f", help="Farther than this the exchange no longer pays."
+            ),
+            "explanation": st.column_config.TextColumn(width="large"),
+        },
+    )
+    return synergies.selected_ids(shown, list(event.selection.rows))
+
+
+def _kpis(frame: pd.DataFrame, *, selected: bool) -> None:
+    """Totals of the selected candidates, or of every filtered one."""
+    total = synergies.totals(frame)
+    what = "selected" if selected else "in the table"
+    st.markdown(f"**Totals of the {total.count:,} candidates {what}**")
+    cells = [
+        *((unit, f"{value:,.0f}") for unit, value in total.quantity.items()),
+        ("t CO2e/yr", f"{total.net_co2e_t:,.0f}"),
+        ("EUR/yr", f"{total.net_benefit_eur:,.0f}"),
+    ]
+    for column, (label, value) in zip(st.columns(len(cells)), cells, strict=True):
+        column.metric(label, value)
+    st.caption(
+        "Candidates compete for the same flows, so these totals are an upper bound: not every "
+        "candidate can be realised at once."
+    )
+
+
+def _downloads(frame: pd.DataFrame, case: Case, params: ParameterSet) -> None:
+    stem = str(st.session_state.get(StateKeys.CASE_LABEL) or "case").rsplit(".", 1)[0]
+    csv_col, gpkg_col, params_col = st.columns(3)
+    csv_col.download_button(
+        "Candidates (CSV)",
+        data=partial(synergies.candidates_file, frame, case, "csv", params),
+        file_name=f"{stem}-synergies.csv",
+        mime="text/csv",
+        on_click="ignore",
+    )
+    gpkg_col.download_button(
+        "Candidates as lines (GeoPackage)",
+        data=partial(synergies.candidates_file, frame, case, "gpkg", params),
+        file_name=f"{stem}-synergies.gpkg",
+        mime="application/geopackage+sqlite3",
+        on_click="ignore",
+    )
+    params_col.download_button(
+        "Parameter set (CSV)",
+        data=partial(synergies.parameters_csv, params),
+        file_name=f"{stem}-parameters.csv",
+        mime="text/csv",
+        on_click="ignore",
+    )
+
+
+st.header("Synergies")
+case = st.session_state.get(StateKeys.CASE)
+if case is None:
+    st.info("No case is loaded yet: choose a bundled case or upload one on the **Data** page.")
+    _suggest_box()
+    st.stop()
+
+params = synergies.bundled_parameters()
+options, carbon_price = _controls(params)
+params = synergies.parameters_for(carbon_price)
+network = st.session_state.get(StateKeys.NETWORK)
+st.caption(
+    f"Parameter set: {escape_markdown(params.version)} · distances "
+    + (
+        f"on the road network {escape_markdown(network.label)} where sites are near a road"
+        if network is not None
+        else "estimated (straight line × circuity): load a road network on the Map page"
+    )
+)
+candidates = _find(case, options)
+with st.spinner(f"Scoring {len(candidates):,} candidates…"):  # shows only if it takes a while
+    scored = synergies.cached_scores(candidates, params)
+if scored.empty:
+    st.info(
+        "No candidate exchange lies within the resources' economic distances. Include inferred "
+        "candidates, or allow a longer maximum distance."
+    )
+    _suggest_box()
+    st.stop()
+
+filtered = synergies.apply_filters(scored, _filters(scored))
+st.caption(f"{len(filtered):,} of {len(scored):,} candidates match the filters, best first.")
+selected_ids = _table(filtered, case)
+chosen = filtered[filtered["candidate_id"].isin(selected_ids)]
+_kpis(chosen if selected_ids else filtered, selected=bool(selected_ids))
+
+drawn = candidates_to_draw(filtered, selected_ids)
+if len(drawn) < len(filtered):
+    st.caption(
+        f"The map draws the best {MAX_CANDIDATE_LINES:,} candidates of the table (and any "
+        f"you select), not all {len(filtered):,}."
+    )
+st_folium(
+    build_candidate_map(case, drawn, selected=selected_ids),
+    key="synergy_map",
+    returned_objects=[],
+    use_container_width=True,
+    height=560,
+)
+_downloads(filtered, case, params)
+_suggest_box()
