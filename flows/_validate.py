@@ -315,7 +315,28 @@ def _resources(checker: _Checker, col: str = "resource") -> pd.Series:
             field=col,
         )
     checker.keep &= ~bad
+    _warn_unlisted_ewc(checker, normalised, col)
     return normalised
+
+
+def _warn_unlisted_ewc(checker: _Checker, normalised: pd.Series, col: str) -> None:
+    """One warning per well-formed EWC code that the bundled list does not have."""
+    listed = resources.ewc_entries()
+    for code in normalised.dropna().unique():
+        if not resources.is_ewc(code) or code in listed:
+            continue
+        rows = checker.rows(normalised == code)
+        where = ", ".join(str(r) for r in rows.iloc[:5]) + (", ..." if len(rows) > 5 else "")
+        checker.add(
+            "warning",
+            "W_EWC_NOT_IN_LIST",
+            f"EWC code {code} (rows {where}) is well formed but not in SymbioMap's bundled list "
+            "of the codes its library uses; it is accepted as given",
+            "check the code against the European List of Waste (Decision 2014/955/EU); "
+            "matching will only pair it with the same code",
+            row=int(rows.iloc[0]),
+            field=col,
+        )
 
 
 def _quantities(

@@ -50,6 +50,7 @@ CANDIDATE_COLUMNS = (
     "unit",
     "supply_temperature_c",
     "demand_temperature_c",
+    "temperature_band",
     "mode",
     "max_distance_km",
     "distance_m",
@@ -405,6 +406,16 @@ def _candidate_ids(
     return pd.Series(pd.arrays.ArrowStringArray(joined))
 
 
+def _bands(temperature_c: np.ndarray) -> pd.Categorical:
+    """Heat and steam by temperature band (:data:`flows.resources.TEMPERATURE_BANDS`)."""
+    uppers = np.array([upper for upper, _ in resources.TEMPERATURE_BANDS])
+    codes = np.where(
+        np.isnan(temperature_c), -1, np.searchsorted(uppers, temperature_c, side="right")
+    )
+    labels = [label for _, label in resources.TEMPERATURE_BANDS]
+    return pd.Categorical.from_codes(codes, categories=labels)
+
+
 def _measure(
     case: Case,
     pairs: dict[str, np.ndarray],
@@ -466,6 +477,7 @@ def _measure(
             "unit": cat(p["unit"], _UNITS),
             "supply_temperature_c": p["s_temp"],
             "demand_temperature_c": p["d_temp"],
+            "temperature_band": _bands(p["s_temp"]),
             "mode": cat(p["mode"], MODES),
             "max_distance_km": p["max_km"],
             "distance_m": distance[pick],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -98,6 +99,59 @@ _SUBCHAPTER_FAMILY = {
 
 _EWC_PATTERN = re.compile(r"^\s*(\d{2})[\s.]*(\d{2})[\s.]*(\d{2})\s*(\*?)\s*$")
 _LOOKS_LIKE_CODE = re.compile(r"^[\d\s.*]+$")
+
+
+TEMPERATURE_BANDS: tuple[tuple[float, str], ...] = (
+    (40.0, "below 40 °C (heat pumps, greenhouses, aquaculture)"),
+    (90.0, "40-90 °C (low-temperature district heating, washing, drying)"),
+    (150.0, "90-150 °C (district heating supply, pasteurisation)"),
+    (300.0, "150-300 °C (process steam)"),
+    (float("inf"), "above 300 °C (high-temperature processes)"),
+)
+"""Heat and steam by temperature band: the upper bound of each band and its plain label."""
+
+
+def temperature_band(temperature_c: float) -> str | None:
+    """The band of a heat or steam temperature, None when no temperature is known."""
+    if math.isnan(temperature_c):
+        return None
+    return next(label for upper, label in TEMPERATURE_BANDS if temperature_c < upper)
+
+
+@dataclass(frozen=True)
+class EwcEntry:
+    """A code of the bundled EWC list (``datasets/reference/ewc_codes.csv``)."""
+
+    code: str
+    description: str
+    hazardous: bool
+    subchapter: str
+    subchapter_title: str
+
+
+@lru_cache(maxsize=1)
+def ewc_entries() -> dict[str, EwcEntry]:
+    """The EWC codes SymbioMap bundles (those its library, cases and generator use), with their
+    official descriptions (Commission Decision 2000/532/EC as amended by 2014/955/EU)."""
+    with reference_path("ewc_codes.csv").open(encoding="utf-8", newline="") as fh:
+        return {
+            row["code"]: EwcEntry(
+                row["code"],
+                row["description"],
+                row["hazardous"] == "true",
+                row["subchapter"],
+                row["subchapter_title"],
+            )
+            for row in csv.DictReader(fh)
+        }
+
+
+def describe(resource: str) -> str:
+    """Plain name of a normalised resource: the EWC description or the carrier's name."""
+    if is_ewc(resource):
+        entry = ewc_entries().get(resource)
+        return entry.description if entry else f"EWC {resource} ({EWC_CHAPTERS[resource[:2]]})"
+    return carriers()[resource].name
 
 
 @dataclass(frozen=True)

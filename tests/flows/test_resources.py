@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pandas as pd
 import pytest
 
-from flows import resources
+from flows import io, resources
 from flows._errors import ResourceError
 
 
@@ -71,3 +74,32 @@ def test_families_and_flags() -> None:
     assert not resources.needs_temperature("10 01 05")
     assert resources.dimensions_of("10 01 05") == ("mass", "volume")
     assert len(resources.EWC_CHAPTERS) == 20
+
+
+def test_bundled_ewc_list_and_bands() -> None:
+    entries = resources.ewc_entries()
+    assert len(entries) >= 80
+    gypsum = entries["10 01 05"]
+    assert gypsum.subchapter == "10 01"
+    assert not gypsum.hazardous
+    assert all(e.hazardous == code.endswith("*") for code, e in entries.items())
+    assert resources.describe("heat") == "Heat (hot water or thermal oil)"
+    assert "flue-gas desulphurisation" in resources.describe("10 01 05")
+    assert resources.describe("01 01 01").startswith("EWC 01 01 01 (Wastes from exploration")
+    assert resources.temperature_band(85.0).startswith("40-90")
+    assert resources.temperature_band(90.0).startswith("90-150")
+    assert resources.temperature_band(float("nan")) is None
+
+
+def test_unlisted_but_well_formed_ewc_code_is_a_warning(data_dir: Path) -> None:
+    frames = {
+        name: pd.read_csv(data_dir / "mini" / f"{name}.csv", dtype=str, keep_default_na=False)
+        for name in ("sites", "flows", "metadata")
+    }
+    flows = frames["flows"]
+    flows.loc[0, "resource"] = "01 01 01"
+    result = io.load_frames(frames, label="frames")
+    assert result.case is not None
+    warning = next(f for f in result.report if f.code == "W_EWC_NOT_IN_LIST")
+    assert warning.row == 1  # in-memory frames number rows from 1
+    assert "01 01 01" in warning.message
