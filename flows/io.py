@@ -34,6 +34,7 @@ from flows._errors import CaseReadError, CaseValidationError, CaseWriteError
 from flows._validate import ROW, RawTable
 from flows.model import Case, add_site_sectors
 from flows.schema import REQUIRED_TABLES, SCHEMA, TABLES
+from flows.scoring import mask_confidential
 from flows.validation import ValidationReport
 from geo.crs import STORAGE_CRS
 
@@ -507,20 +508,37 @@ def _atomic_file(path: Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
+CASE_FILES = frozenset(
+    {"sites.csv", "parks.geojson", "flows.csv", "exchanges.csv", "sources.csv", "metadata.csv"}
+)
+"""The files a case folder holds; writing a folder never touches any other file."""
+
+
 @contextlib.contextmanager
 def _atomic_dir(path: Path) -> Iterator[Path]:
+    """Write a case folder: into a temporary folder first, then each file replaces its old
+    version atomically. A folder holding anything but case files is refused, never emptied."""
+    if path.exists():
+        if not path.is_dir():
+            msg = f"{path.name} exists and is not a folder"
+            raise CaseWriteError(msg)
+        foreign = sorted(p.name for p in path.iterdir() if p.name not in CASE_FILES)
+        if foreign:
+            msg = (
+                f"{path.name} already holds other files ({', '.join(foreign[:5])}); write the "
+                "case to a new or empty folder"
+            )
+            raise CaseWriteError(msg)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     try:
         yield tmp
-        if path.exists():
-            backup = path.with_name(f".{path.name}.old")
-            shutil.rmtree(backup, ignore_errors=True)
-            path.rename(backup)
-            tmp.rename(path)
-            shutil.rmtree(backup, ignore_errors=True)
-        else:
-            tmp.rename(path)
+        path.mkdir(exist_ok=True)
+        written = {p.name for p in tmp.iterdir()}
+        for name in written:
+            (tmp / name).replace(path / name)
+        for stale in CASE_FILES - written:  # e.g. parks.geojson of a case that lost its parks
+            (path / stale).unlink(missing_ok=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -729,14 +747,21 @@ def write_candidates(
     target: str | os.PathLike[str],
     *,
     parameters: object | None = None,
+    include_confidential: bool = False,
 ) -> Path:
     """Write scored candidates as ``.csv`` or ``.gpkg`` (a LineString ``candidates`` layer and,
-    when given, the ``parameters`` table they were computed with), atomically."""
+    when given, the ``parameters`` table they were computed with), atomically.
+
+    Quantities of candidates involving a confidential flow are blanked unless
+    ``include_confidential`` (files travel; confidentiality is the first barrier in practice).
+    """
     path = Path(target)
     suffix = path.suffix.lower()
     if suffix not in {".csv", ".gpkg"}:
         msg = f"{path.name}: candidates are written as .csv or .gpkg"
         raise CaseWriteError(msg)
+    if not include_confidential:
+        candidates = mask_confidential(candidates)
     plain = _plain(
         candidates.astype(
             {c: "string" for c in candidates.columns if str(candidates[c].dtype) == "category"}

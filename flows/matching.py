@@ -60,6 +60,7 @@ CANDIDATE_COLUMNS = (
     "supply_park",
     "demand_park",
     "cross_park",
+    "confidential",
 )
 
 
@@ -174,7 +175,11 @@ def _side(case: Case, direction: str, vocab: _Vocabulary) -> pd.DataFrame:
     flows = case.flows[case.flows["direction"] == direction]
     grouped = (
         flows.groupby(["site_id", "resource", "unit_canonical"], sort=True, dropna=False)
-        .agg(quantity=("quantity_canonical", "sum"), temperature_c=("temperature_c", "max"))
+        .agg(
+            quantity=("quantity_canonical", "sum"),
+            temperature_c=("temperature_c", "max"),
+            confidential=("confidential", "any"),
+        )
         .reset_index()
     )
     site = pd.Index(vocab.site_ids).get_indexer(grouped["site_id"])
@@ -188,6 +193,7 @@ def _side(case: Case, direction: str, vocab: _Vocabulary) -> pd.DataFrame:
             "inferred": False,
             "conf": 0,
             "synergy": -1,
+            "secret": grouped["confidential"].to_numpy(dtype=bool),
         }
     )
 
@@ -236,6 +242,7 @@ def _inferred(
             "inferred": True,
             "conf": rows["conf"].to_numpy(dtype="int64"),
             "synergy": rows["synergy"].to_numpy(dtype="int64"),
+            "secret": False,
         }
     )
 
@@ -330,6 +337,9 @@ def _pairs(
             opts.k_nearest,
         )
         keep = s_site[i] != d_site[j]
+        # Quantities are only comparable in the same canonical unit (an inferred flow has none).
+        s_unit, d_unit = sup["unit"].to_numpy()[i], dem["unit"].to_numpy()[j]
+        keep &= (s_unit == d_unit) | (s_unit < 0) | (d_unit < 0)
         if resources.needs_temperature(resource):
             # an undeclared (inferred) temperature is not a reason to drop the pair
             keep &= ~(sup["temperature_c"].to_numpy()[i] < dem["temperature_c"].to_numpy()[j])
@@ -356,6 +366,7 @@ def _pairs(
             "mode": np.full(len(i), MODES.index(_default_mode(resource, defaults))),
             "max_km": np.full(len(i), max_km),
             "geodesic": metres,
+            "secret": sup["secret"].to_numpy()[i] | dem["secret"].to_numpy()[j],
         }
         for key, values in columns.items():
             out.setdefault(key, []).append(values)
@@ -487,5 +498,6 @@ def _measure(
             "supply_park": cat(s_park, list(vocab.park_ids)),
             "demand_park": cat(d_park, list(vocab.park_ids)),
             "cross_park": (s_park >= 0) & (d_park >= 0) & (s_park != d_park),
+            "confidential": p["secret"],
         }
     )

@@ -19,8 +19,16 @@ DERIVED_COLUMNS: dict[str, tuple[str, ...]] = {
 """Columns SymbioMap adds on load and drops on save (they are recomputed from the others)."""
 
 
+_TYPES = {"number": "float64", "integer": "Int64", "boolean": "bool"}
+
+
 def _empty_frame(table: str) -> pd.DataFrame:
-    return pd.DataFrame({c.name: pd.Series(dtype="string") for c in SCHEMA[table].columns})
+    """A table without rows, with the columns (and derived columns) a loaded one has."""
+    columns = {c.name: pd.Series(dtype=_TYPES.get(c.kind, "string")) for c in SCHEMA[table].columns}
+    for derived in DERIVED_COLUMNS.get(table, ()):
+        kind = "float64" if derived == "quantity_canonical" else "string"
+        columns[derived] = pd.Series(dtype=kind)
+    return pd.DataFrame(columns)
 
 
 def empty_sites() -> gpd.GeoDataFrame:

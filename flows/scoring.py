@@ -160,10 +160,15 @@ def _rates(frame: pd.DataFrame, params: ParameterSet, lib: pd.DataFrame) -> dict
         family == "heat", params["pipeline.heat.capex_per_m"], params["pipeline.water.capex_per_m"]
     )
     lib_values = _library_values(frame, lib)
-    row_key, combos = _distinct(frame["resource"], frame["unit"], pd.Series(lib_values["route"]))
+    # What is avoided at the receiver is its own (demanded) resource: steam serving a heat
+    # demand replaces heat; what the supplier no longer disposes of is the supplied resource.
+    served = frame["demand_resource"] if "demand_resource" in frame else frame["resource"]
+    row_key, combos = _distinct(
+        frame["resource"], served, frame["unit"], pd.Series(lib_values["route"])
+    )
     table = np.zeros((len(combos), 4))
-    for k, (r, u, route) in enumerate(combos):
-        sub = substitute_for(str(r), str(u))
+    for k, (r, d, u, route) in enumerate(combos):
+        sub = substitute_for(str(d), str(u))
         cost_key, ef_key = _disposal_keys(str(r), str(route or ""))
         table[k] = (
             params[sub.price_key] * sub.factor if sub else 0.0,
@@ -173,7 +178,9 @@ def _rates(frame: pd.DataFrame, params: ParameterSet, lib: pd.DataFrame) -> dict
         )
     looked_up = table[row_key]
     # The versioned parameter set decides where it has a substitute; library factors fill gaps.
-    has_substitute = np.array([substitute_for(str(r), str(u)) is not None for r, u, _ in combos])
+    has_substitute = np.array(
+        [substitute_for(str(d), str(u)) is not None for _, d, u, _ in combos], dtype=bool
+    )
     virgin_ef = np.where(
         has_substitute[row_key] | ~np.isfinite(lib_values["virgin_ef"]),
         looked_up[:, 1],
@@ -347,6 +354,11 @@ def explanations(out: pd.DataFrame) -> list[str]:
         "confidence",
     ]
     text = {c: _objects(out[c]) for c in cols}
+    secret = (
+        out["confidential"].to_numpy(dtype=bool)
+        if "confidential" in out
+        else np.zeros(len(out), dtype=bool)
+    )
     numbers = {
         c: out[c].to_numpy(dtype="float64")
         for c in ("distance_m", "quantity", "net_benefit_eur", "net_co2e_t", "break_even_km")
@@ -363,7 +375,11 @@ def explanations(out: pd.DataFrame) -> list[str]:
                 f"{text['supply_site'][k]} could send {text['resource'][k]}"
             )
         else:
-            amount = _amount(numbers["quantity"][k], str(text["unit"][k]))
+            amount = (
+                "a confidential amount"
+                if secret[k]
+                else _amount(numbers["quantity"][k], str(text["unit"][k]))
+            )
             lead = f"{text['supply_site'][k]} could send {amount} of {text['resource'][k]}"
         line = f"{lead} {distance} to {text['demand_site'][k]}"
         benefit = numbers["net_benefit_eur"][k]
@@ -401,7 +417,8 @@ def summary_table(scored: pd.DataFrame, *, top: int = 15) -> str:
         "net_co2e_t": "t CO2e/yr",
         "break_even_km": "break-even km",
     }
-    view = scored.assign(distance_km=scored["distance_m"] / 1000.0)[list(cols)].head(top)
+    shown = mask_confidential(scored)
+    view = shown.assign(distance_km=shown["distance_m"] / 1000.0)[list(cols)].head(top)
     view = view.rename(columns=cols)
     text = view.to_string(index=False, float_format=lambda v: f"{v:,.1f}")
     declared = scored[scored["basis"] == "declared"]
@@ -412,3 +429,25 @@ def summary_table(scored: pd.DataFrame, *, top: int = 15) -> str:
         "realised (candidates compete for the same flows: an upper bound)"
     )
     return f"{text}\n{totals}"
+
+
+QUANTITY_COLUMNS = (
+    "supply_quantity",
+    "demand_quantity",
+    "quantity",
+    "delivered_quantity",
+    "tonne_km",
+)
+
+
+def mask_confidential(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy for shared views: quantities of candidates that involve a confidential flow are
+    blanked (money and CO2 figures stay, so the opportunity is visible but not the volume)."""
+    if "confidential" not in frame or not bool(frame["confidential"].any()):
+        return frame
+    out = frame.copy()
+    secret = out["confidential"].to_numpy(dtype=bool)
+    for col in QUANTITY_COLUMNS:
+        if col in out:
+            out.loc[secret, col] = np.nan
+    return out

@@ -232,7 +232,7 @@ def table_view(frame: pd.DataFrame, case: Case) -> pd.DataFrame:
             "from": name(frame["supply_site"]).to_numpy(),
             "to": name(frame["demand_site"]).to_numpy(),
             "resource": frame["resource"].astype("object").to_numpy(),
-            "quantity": frame["quantity"].to_numpy(dtype="float64"),
+            "quantity": scoring.mask_confidential(frame)["quantity"].to_numpy(dtype="float64"),
             "unit": frame["unit"].astype("object").to_numpy(),
             "distance km": frame["distance_m"].to_numpy(dtype="float64") / 1000.0,
             "distance kind": frame["distance_kind"].astype("object").to_numpy(),
@@ -286,7 +286,8 @@ class Totals:
 
 def totals(frame: pd.DataFrame) -> Totals:
     """The :class:`Totals` of the candidates in ``frame``."""
-    by_unit = frame.groupby(frame["unit"].astype("object"))["quantity"].sum(min_count=1)
+    shown = scoring.mask_confidential(frame)  # a total of one confidential row would reveal it
+    by_unit = shown.groupby(shown["unit"].astype("object"))["quantity"].sum(min_count=1)
     quantity = {
         str(u): float(v) for u, v in by_unit.items() if not (isinstance(v, float) and math.isnan(v))
     }

@@ -160,13 +160,19 @@ def test_failed_write_leaves_the_old_file(
     assert [p.name for p in tmp_path.iterdir()] == ["keep.gpkg"]
 
 
-def test_folder_write_replaces_atomically(mini_case: Case, tmp_path: Path) -> None:
+def test_folder_write_replaces_case_files_and_never_foreign_ones(
+    mini_case: Case, tmp_path: Path
+) -> None:
     target = tmp_path / "out"
     io.write_case(mini_case, target)
-    (target / "stale.txt").write_text("old")
-    io.write_case(mini_case, target)
-    assert not (target / "stale.txt").exists()
+    io.write_case(Case(sites=mini_case.sites, flows=mini_case.flows), target)
+    assert not (target / "parks.geojson").exists()  # the new case has no parks
+    assert io.read_case(target).parks.empty
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    (target / "thesis.docx").write_text("months of work")
+    with pytest.raises(CaseWriteError, match="already holds other files"):
+        io.write_case(mini_case, target)
+    assert (target / "thesis.docx").read_text() == "months of work"
 
 
 def test_bytes_export_matches_file_export(mini_case: Case, tmp_path: Path) -> None:

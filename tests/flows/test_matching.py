@@ -196,3 +196,56 @@ def test_candidates_written_as_lines_and_csv(
     assert "carbon.price" in set(table["key"])
     csv = io.write_candidates(scored, mini_case, tmp_path / "c.csv")
     assert len(pd.read_csv(csv)) == len(scored)
+
+
+def test_quantities_in_different_units_are_never_compared(
+    mini_case: Case, lib: pd.DataFrame
+) -> None:
+    flows = mini_case.flows.copy()
+    steam = (flows["site_id"] == "refinery") & (flows["resource"] == "steam")
+    flows.loc[steam, ["quantity_canonical", "unit_canonical"]] = [500_000.0, "t/yr"]
+    case = Case(sites=mini_case.sites, parks=mini_case.parks, flows=flows)
+    found = matching.match(case, library=lib)
+    assert "power>refinery:steam" not in set(found["candidate_id"])  # MWh/yr vs t/yr
+    assert found["candidate_id"].is_unique
+
+
+def test_confidential_quantities_stay_out_of_shared_outputs(
+    mini_case: Case, lib: pd.DataFrame, params: parameters.ParameterSet, tmp_path: Path
+) -> None:
+    # the refinery declared its steam demand (400 GWh/yr) as confidential
+    scored = scoring.score(matching.match(mini_case, library=lib), params, lib)
+    row = scored.set_index("candidate_id").loc["power>refinery:steam"]
+    assert row["confidential"]
+    assert "a confidential amount" in row["explanation"]
+    assert "400,000" not in row["explanation"]
+    assert row["net_benefit_eur"] > 0  # the opportunity is still shown
+    shared = pd.read_csv(io.write_candidates(scored, mini_case, tmp_path / "c.csv"))
+    line = shared.set_index("candidate_id").loc["power>refinery:steam"]
+    assert pd.isna(line["quantity"])
+    assert pd.isna(line["demand_quantity"])
+    own = pd.read_csv(
+        io.write_candidates(scored, mini_case, tmp_path / "own.csv", include_confidential=True)
+    )
+    assert own.set_index("candidate_id").loc["power>refinery:steam", "quantity"] == 400_000
+    assert "400,000" not in scoring.summary_table(scored)
+
+
+def test_served_resource_is_valued_at_the_demand_side(
+    mini_case: Case, lib: pd.DataFrame, params: parameters.ParameterSet
+) -> None:
+    scored = scoring.score(matching.match(mini_case, library=lib), params, lib).set_index(
+        "candidate_id"
+    )
+    row = scored.loc["power>dh:steam->heat"]
+    assert row["avoided_purchase_eur"] == pytest.approx(
+        row["delivered_quantity"] * params["price.heat"]
+    )
+
+
+def test_a_case_with_only_sites_matches_to_nothing(data_dir: Path, tmp_path: Path) -> None:
+    (tmp_path / "sites.csv").write_bytes((data_dir / "mini" / "sites.csv").read_bytes())
+    case = io.read_case(tmp_path)
+    found = matching.match(case, options=matching.MatchOptions(include_inferred=True))
+    assert found.empty
+    assert list(found.columns) == list(matching.CANDIDATE_COLUMNS)
