@@ -34,6 +34,7 @@ _DIRECTION_SYNONYMS = {
     "sink": "demand",
 }
 _DECIMAL_COMMA = re.compile(r"^\s*-?\d+,\d+\s*$")
+_DOTTED_THOUSANDS = re.compile(r"^\s*-?\d{1,3}(\.\d{3})+\s*$")
 _SWAP_OUTLIER_M = 1_000_000.0
 _SWAP_NEAR_M = 100_000.0
 _MIN_TEMPERATURE_C = -273.15
@@ -188,6 +189,23 @@ class _Checker:
         raw = self.text(col)
         parsed = pd.to_numeric(raw, errors="coerce").astype("float64")
         failed = raw.notna() & parsed.isna()
+        if self.raw.decimal_comma and col == "quantity":
+            # In a semicolon CSV "1.500" is most likely fifteen hundred, not one and a half
+            # (coordinates are not checked: "55.662" is a latitude either way).
+            ambiguous = raw.fillna("").str.match(_DOTTED_THOUSANDS)
+            for row, value in zip(self.rows(ambiguous), raw[ambiguous], strict=True):
+                self.add(
+                    "error",
+                    "E_NUMBER_AMBIGUOUS",
+                    f"{what} {value!r} could be {value.replace('.', '')} (a dot as thousands "
+                    f"separator) or {value} (a decimal point) in this semicolon-separated file",
+                    "write the number without thousands separators and with a decimal comma, "
+                    "e.g. 1500 or 1,5",
+                    row=row,
+                    field=col,
+                )
+            self.keep &= ~ambiguous
+            parsed = parsed.where(~ambiguous)
         if self.raw.decimal_comma and bool(failed.any()):
             comma = failed & raw.fillna("").str.match(_DECIMAL_COMMA)
             parsed = parsed.where(

@@ -611,7 +611,17 @@ def _write_xlsx(case: Case, path: Path) -> None:
                 if isinstance(out[col].dtype, pd.StringDtype) or out[col].dtype == object:
                     out[col] = out[col].astype(object).where(out[col].notna(), None)
             out.to_excel(writer, sheet_name=name, index=False)
+            _keep_text(writer.book[name])
             _text_format(writer.book[name], list(out.columns))
+
+
+def _keep_text(sheet: object) -> None:
+    """Store text that starts with '=' as text: openpyxl would write it as a formula, which
+    loses the value on reading back and lets a site name inject formulas into the workbook."""
+    for row in sheet.iter_rows(min_row=2):  # type: ignore[attr-defined]
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"
 
 
 def _text_format(sheet: object, columns: list[str]) -> None:

@@ -233,3 +233,24 @@ def test_projected_gpkg_is_converted_to_wgs84(mini_case: Case, tmp_path: Path) -
     got = result.case.sites.geometry.iloc[0]
     want = mini_case.sites.geometry.iloc[0]
     assert got.distance(want) < 1e-9
+
+
+def test_text_starting_with_equals_survives_excel(mini_case: Case, tmp_path: Path) -> None:
+    sites = mini_case.sites.copy()
+    sites.loc[0, "name"] = '=HYPERLINK("http://example.invalid")'
+    case = Case(sites=sites, flows=mini_case.flows)
+    back = io.read_case(io.write_case(case, tmp_path / "eq.xlsx"))
+    assert back.sites.loc[0, "name"] == sites.loc[0, "name"]
+    cell = openpyxl.load_workbook(tmp_path / "eq.xlsx")["sites"]["B2"]
+    assert cell.data_type == "s"
+
+
+def test_dotted_thousands_in_a_semicolon_csv_are_ambiguous(tmp_path: Path, data_dir: Path) -> None:
+    folder = tmp_path / "eu"
+    shutil.copytree(data_dir / "mini", folder)
+    text = (folder / "flows.csv").read_text().replace(",", ";").replace("180000", "1.500")
+    (folder / "flows.csv").write_text(text)
+    result = io.load_case(folder)
+    finding = next(f for f in result.report if f.code == "E_NUMBER_AMBIGUOUS")
+    assert (finding.row, finding.field) == (3, "quantity")
+    assert "'1.500' could be 1500" in finding.message

@@ -144,3 +144,13 @@ def test_match_cli_writes_scored_candidates(tmp_path: Path) -> None:
         lines.columns
     )
     assert set(lines["distance_kind"]) == {"estimated"}
+
+
+def test_second_units_have_substitutes() -> None:
+    steam = scoring.substitute_for("steam", "t/yr")
+    assert steam is not None
+    assert steam.factor == pytest.approx(0.75)
+    assert scoring.substitute_for("process-water", "t/yr") is not None
+    assert scoring.substitute_for("biogas", "m3/yr") is not None
+    assert scoring.substitute_for("10 01 05", "MWh/yr") is None
+    assert scoring.substitute_for("10 02 02", "t/yr").match == "10 02"  # type: ignore[union-attr]
