@@ -59,8 +59,8 @@ def bench_graph(
     assert isinstance(net, RoadNetwork)
     print(
         f"\n== {name}: {graph.number_of_nodes():,} nodes, {graph.number_of_edges():,} edges; "
-        f"RoadNetwork built once in {build_s:.2f} s (cached by the app); bound {bound_m / 1000:g} km,"
-        f" {workers} worker(s)"
+        f"RoadNetwork built once in {build_s:.2f} s (cached by the app); "
+        f"bound {bound_m / 1000:g} km, {workers} worker(s)"
     )
     header = (
         f"{'sites':>6} {'pairs':>10} {'ours s':>8} {'ours 1w s':>9} {'core s':>7} "
@@ -77,7 +77,7 @@ def bench_graph(
         one_s, _ = timed(
             lambda: distance.od_table(
                 sites,
-                network=net,  # noqa: B023
+                network=net,
                 max_distance_m=bound_m,
                 workers=1,
             )
@@ -88,8 +88,8 @@ def bench_graph(
             lambda: csgraph.dijkstra(net.length_m, directed=True, indices=nodes, limit=bound_m)[
                 :, nodes
             ]
-        )  # noqa: B023
-        core_s, _ = timed(lambda: net.node_distances(nodes, nodes, limit=bound_m))  # noqa: B023
+        )
+        core_s, _ = timed(lambda: net.node_distances(nodes, nodes, limit=bound_m))
         # networkx single-source Dijkstra per origin, on a subsample of origins
         k = min(len(nodes), 20)
         sample = rng.choice(nodes, k, replace=False)
@@ -101,7 +101,7 @@ def bench_graph(
                 )
                 for s in sample
             ]
-        )  # noqa: B023
+        )
         nx_origin_s = nx_s / k * len(nodes)
         # osmnx-style pair by pair (osmnx.routing.shortest_path calls networkx per pair)
         pairs = rng.choice(nodes, (30, 2))
@@ -110,7 +110,7 @@ def bench_graph(
                 nx.shortest_path_length(graph, int(ids[a]), int(ids[b]), weight="length")
                 for a, b in pairs
             ]
-        )  # noqa: B023
+        )
         n_pairs = n * (n - 1)
         nx_pair_s = pair_s / len(pairs) * n_pairs
         assert isinstance(table, object)
@@ -138,7 +138,7 @@ def main() -> None:
         "extrapolated from subsamples; ratios vs nx use 'ours' (the whole labelled table)."
     )
     for pbf in args.pbf:
-        build_s, graph = timed(lambda: network.graph_from_osm_file(pbf))  # noqa: B023
+        build_s, graph = timed(lambda: network.graph_from_osm_file(pbf))
         print(f"\n{Path(pbf).name}: graph built from the extract in {build_s:.1f} s")
         bench_graph(Path(pbf).name, graph, args.sizes, args.bound_km * 1000, args.workers)
     build_s, graph = timed(lambda: road_like_graph(args.synthetic_nodes))

@@ -19,8 +19,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from flows import library, matching, parameters, scoring, synthetic  # noqa: E402
-from geo.distance import geodesic_m  # noqa: E402
+from flows import library, matching, parameters, scoring, synthetic
+from geo.distance import geodesic_m
 
 
 def naive_pairs_per_supply(case, lib, sample: int, seed: int = 0) -> tuple[float, int]:  # type: ignore[no-untyped-def]

@@ -39,9 +39,9 @@ def road_like_graph(
         (ids[:, :-1].ravel(), ids[:, 1:].ravel(), (rows[:, :-1] % 10 == 0).ravel()),
         (ids[:-1, :].ravel(), ids[1:, :].ravel(), (cols[:-1, :] % 10 == 0).ravel()),
     ]
-    for u, v, arterial in pairs:
-        keep = rng.random(len(u)) > 0.05  # some blocks have no through street
-        u, v, arterial = u[keep], v[keep], arterial[keep]
+    for all_u, all_v, all_arterial in pairs:
+        keep = rng.random(len(all_u)) > 0.05  # some blocks have no through street
+        u, v, arterial = all_u[keep], all_v[keep], all_arterial[keep]
         _, _, length = geod.inv(
             lon.ravel()[u - 1], lat.ravel()[u - 1], lon.ravel()[v - 1], lat.ravel()[v - 1]
         )
