@@ -167,8 +167,10 @@ def _rates(frame: pd.DataFrame, params: ParameterSet, lib: pd.DataFrame) -> dict
         frame["resource"], served, frame["unit"], pd.Series(lib_values["route"])
     )
     table = np.zeros((len(combos), 4))
+    has_substitute = np.zeros(len(combos), dtype=bool)
     for k, (r, d, u, route) in enumerate(combos):
         sub = substitute_for(str(d), str(u))
+        has_substitute[k] = sub is not None
         cost_key, ef_key = _disposal_keys(str(r), str(route or ""))
         table[k] = (
             params[sub.price_key] * sub.factor if sub else 0.0,
@@ -178,9 +180,6 @@ def _rates(frame: pd.DataFrame, params: ParameterSet, lib: pd.DataFrame) -> dict
         )
     looked_up = table[row_key]
     # The versioned parameter set decides where it has a substitute; library factors fill gaps.
-    has_substitute = np.array(
-        [substitute_for(str(d), str(u)) is not None for _, d, u, _ in combos], dtype=bool
-    )
     virgin_ef = np.where(
         has_substitute[row_key] | ~np.isfinite(lib_values["virgin_ef"]),
         looked_up[:, 1],
