@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -69,7 +70,7 @@ def _template(args: argparse.Namespace) -> int:
 
 
 def _match(args: argparse.Namespace) -> int:
-    from flows import library, matching, parameters, scoring  # noqa: PLC0415 - heavier imports
+    from flows import pipeline, privacy, scoring  # noqa: PLC0415 - heavier imports
     from geo import network as geo_network  # noqa: PLC0415
     from geo.routing import RoadNetwork  # noqa: PLC0415
 
@@ -83,16 +84,19 @@ def _match(args: argparse.Namespace) -> int:
     road = None
     if args.network:
         road = RoadNetwork.from_graph(geo_network.open_network(args.network))
-    lib = library.load_library()
-    params = parameters.load_parameters()
-    if args.carbon_price is not None:
-        params = params.with_overrides({"carbon.price": args.carbon_price})
-    options = matching.MatchOptions(max_km=args.max_km, include_inferred=args.include_inferred)
-    candidates = matching.match(case, network=road, options=options, library=lib)
-    scored = scoring.score(candidates, params, lib)
-    written = io.write_candidates(scored, case, out, parameters=params)
-    print(scoring.summary_table(scored))
-    print(f"{len(scored)} candidates ({params.version}); wrote {written}")
+    options = pipeline.AnalysisOptions(
+        max_km=args.max_km,
+        include_inferred=args.include_inferred,
+        carbon_price_eur_per_t=args.carbon_price,
+    )
+    analysis = pipeline.analyse(case, network=road, options=options)
+    tier = privacy.check_tier(args.tier)
+    shown = analysis.view(tier=tier)
+    written = io.write_candidates(
+        shown, case, out, parameters=analysis.parameters, include_confidential=True
+    )
+    print(scoring.summary_table(shown, analysis.totals(tier=tier)))
+    print(f"{len(analysis)} candidates ({analysis.parameter_set}, {tier} view); wrote {written}")
     return EXIT_OK
 
 
@@ -145,6 +149,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     match.add_argument("--carbon-price", type=float, help="EUR per t CO2e (default: the set's)")
     match.add_argument("--out", required=True, help="target .gpkg (lines) or .csv")
+    match.add_argument(
+        "--tier",
+        choices=("owner", "public"),
+        default="public",
+        help="who may see the output: public (default) withholds the quantities of confidential "
+        "flows and every figure derived from them; owner shows everything",
+    )
     match.set_defaults(func=_match)
     suggest = sub.add_parser("suggest", help="what the synergy library says a sector could do")
     suggest.add_argument("--nace", help="source sector (division 24, group 24.1 or class 24.10)")
@@ -159,6 +170,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         code: int = args.func(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (``| head``): not an error. Point stdout at devnull so the
+        # interpreter's own flush at exit does not raise again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     except SymbioMapError as err:  # a bad network file, library or parameter: say it plainly
         print(f"error: {err}", file=sys.stderr)
         return EXIT_UNREADABLE if isinstance(err, OSError) else EXIT_INVALID

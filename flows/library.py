@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -60,12 +59,12 @@ def load_library(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
         If a column is missing, a code is invalid, a source is empty or a number is not one.
     """
     file = Path(path) if path is not None else LIBRARY_PATH
-    return _load(str(file), file.stat().st_mtime_ns)
+    return _load(file)
 
 
-@lru_cache(maxsize=4)
-def _load(path: str, _mtime: int) -> pd.DataFrame:
-    name = Path(path).name
+def _load(path: Path) -> pd.DataFrame:
+    # Not cached here: flows.reference.default() is the one place that keeps the bundled copy.
+    name = path.name
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     missing = [c for c in LIBRARY_COLUMNS if c not in frame.columns]
     if missing:

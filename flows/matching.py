@@ -3,18 +3,16 @@ ones from sector codes via the synergy library, within each resource's economic 
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from datasets import reference_path
 from flows import library as synergy_library
+from flows import reference as reference_data
 from flows import resources
 from flows.model import Case
 from geo import distance as distance_module
@@ -88,16 +86,6 @@ class MatchOptions:
     k_nearest: int | None = 5
 
 
-@lru_cache(maxsize=1)
-def compatible_demands() -> dict[str, tuple[str, ...]]:
-    """supply resource -> the other demand resources it can serve (reference table)."""
-    table: dict[str, list[str]] = {}
-    with reference_path("compatibility.csv").open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            table.setdefault(row["supply"], []).append(row["demand"])
-    return {k: tuple(v) for k, v in table.items()}
-
-
 def resource_defaults(lib: pd.DataFrame) -> pd.DataFrame:
     """Per resource: economic distance (median of the library rows) and most common mode."""
     rows = lib.dropna(subset=["resource"])
@@ -141,9 +129,12 @@ class _Vocabulary:
     park_ids: np.ndarray
     resources: pd.Index
     synergy_ids: np.ndarray
+    compatibility: Mapping[str, tuple[str, ...]]
 
     @classmethod
-    def of(cls, case: Case, lib: pd.DataFrame) -> _Vocabulary:
+    def of(
+        cls, case: Case, lib: pd.DataFrame, compatibility: Mapping[str, tuple[str, ...]]
+    ) -> _Vocabulary:
         anchors = case.sites.geometry.representative_point()
         park_codes, park_ids = pd.factorize(case.sites["park_id"], use_na_sentinel=True)
         names = pd.Index(
@@ -151,7 +142,7 @@ class _Vocabulary:
                 {
                     *case.flows["resource"].dropna(),
                     *lib["resource"].dropna(),
-                    *(r for pair in compatible_demands().items() for r in (pair[0], *pair[1])),
+                    *(r for pair in compatibility.items() for r in (pair[0], *pair[1])),
                 }
             )
         )
@@ -163,6 +154,7 @@ class _Vocabulary:
             park_ids=np.asarray(park_ids, dtype=object),
             resources=names,
             synergy_ids=lib["synergy_id"].to_numpy(dtype=object),
+            compatibility=compatibility,
         )
 
 
@@ -253,6 +245,7 @@ def match(
     network: RoadNetwork | None = None,
     options: MatchOptions | None = None,
     library: pd.DataFrame | None = None,
+    compatibility: Mapping[str, tuple[str, ...]] | None = None,
     progress: Callable[[float, str], None] | None = None,
 ) -> pd.DataFrame:
     """Find candidate exchanges in a case.
@@ -276,7 +269,9 @@ def match(
     options
         Distance limit, inferred candidates, access limit, short-list size.
     library
-        Synergy library (default: the bundled one).
+        Synergy library (default: the bundled one, :func:`flows.reference.default`).
+    compatibility
+        Supply resource -> other demand resources it serves (default: the bundled table).
     progress
         Called with (fraction done, what is happening) for long runs.
 
@@ -287,11 +282,15 @@ def match(
         (t/yr, MWh/yr, m3/yr), ``quantity`` = min(supply, demand); text columns categorical.
     """
     opts = options or MatchOptions()
-    lib = synergy_library.load_library() if library is None else library
+    if library is None or compatibility is None:
+        bundled = reference_data.default()
+        library = bundled.library if library is None else library
+        compatibility = bundled.compatibility if compatibility is None else compatibility
+    lib, compat = library, compatibility
     defaults = resource_defaults(lib)
     report = progress or (lambda _f, _m: None)
     report(0.0, "collecting supplies and demands")
-    vocab = _Vocabulary.of(case, lib)
+    vocab = _Vocabulary.of(case, lib, compat)
     supplies, demands = _side(case, "supply", vocab), _side(case, "demand", vocab)
     if opts.include_inferred:
         inferred_supplies = _inferred(case, lib, "supply", supplies, vocab)
@@ -318,7 +317,7 @@ def _pairs(
     opts: MatchOptions,
     vocab: _Vocabulary,
 ) -> dict[str, np.ndarray]:
-    compat = compatible_demands()
+    compat = vocab.compatibility
     names = vocab.resources
     out: dict[str, list[np.ndarray]] = {}
     dem_res = demands["res"].to_numpy()

@@ -7,16 +7,16 @@ into the result, plus the synergy library row where the library has a more speci
 
 from __future__ import annotations
 
-import csv
-from dataclasses import dataclass
-from functools import lru_cache
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from datasets import reference_path
+from flows import reference as reference_data
 from flows import resources
 from flows.parameters import ParameterSet
+from flows.privacy import Totals
+from flows.reference import Substitute
 
 WATER_DENSITY_T_PER_M3 = 1.0
 """Liquids moved by road, rail or ship are counted at 1 t/m3 for tonne-km."""
@@ -43,34 +43,12 @@ SCORE_COLUMNS = (
 """Added by :func:`score`; money in EUR/yr and CO2e in t/yr (annual flows)."""
 
 
-@dataclass(frozen=True)
-class Substitute:
-    """What a resource replaces: the price and emission-factor keys of the virgin input."""
-
-    match: str
-    unit: str
-    price_key: str
-    ef_key: str
-    factor: float
-    note: str
-
-
-@lru_cache(maxsize=1)
-def substitutes() -> tuple[Substitute, ...]:
-    """The substitution table (``datasets/reference/substitution.csv``), most specific first."""
-    with reference_path("substitution.csv").open(encoding="utf-8", newline="") as fh:
-        rows = [
-            Substitute(
-                r["match"], r["unit"], r["price_key"], r["ef_key"], float(r["factor"]), r["note"]
-            )
-            for r in csv.DictReader(fh)
-        ]
-    return tuple(sorted(rows, key=lambda s: -len(s.match)))
-
-
-def substitute_for(resource: str, unit: str) -> Substitute | None:
-    """The substitute of a resource in a canonical unit (exact code, then EWC prefix)."""
-    for sub in substitutes():
+def substitute_for(
+    resource: str, unit: str, table: Sequence[Substitute] | None = None
+) -> Substitute | None:
+    """The substitute of a resource in a canonical unit (exact code, then EWC prefix), from
+    ``table`` (default: the bundled one, :func:`flows.reference.default`)."""
+    for sub in reference_data.default().substitutes if table is None else table:
         if sub.unit != unit:
             continue
         if resource == sub.match or (
@@ -141,7 +119,12 @@ def _objects(series: pd.Series) -> np.ndarray:
     return out
 
 
-def _rates(frame: pd.DataFrame, params: ParameterSet, lib: pd.DataFrame) -> dict[str, np.ndarray]:
+def _rates(
+    frame: pd.DataFrame,
+    params: ParameterSet,
+    lib: pd.DataFrame,
+    subs: Sequence[Substitute],
+) -> dict[str, np.ndarray]:
     """Per-candidate rates that do not depend on distance, looked up once per distinct key."""
     mode_codes, modes = _codes(frame["mode"])
     per_mode = np.array(
@@ -169,7 +152,7 @@ def _rates(frame: pd.DataFrame, params: ParameterSet, lib: pd.DataFrame) -> dict
     table = np.zeros((len(combos), 4))
     has_substitute = np.zeros(len(combos), dtype=bool)
     for k, (r, d, u, route) in enumerate(combos):
-        sub = substitute_for(str(d), str(u))
+        sub = substitute_for(str(d), str(u), subs)
         has_substitute[k] = sub is not None
         cost_key, ef_key = _disposal_keys(str(r), str(route or ""))
         table[k] = (
@@ -296,7 +279,12 @@ def _library_values(frame: pd.DataFrame, lib: pd.DataFrame) -> dict[str, np.ndar
 
 
 def score(
-    candidates: pd.DataFrame, params: ParameterSet, lib: pd.DataFrame, *, explain: bool = True
+    candidates: pd.DataFrame,
+    params: ParameterSet,
+    lib: pd.DataFrame,
+    *,
+    substitutes: Sequence[Substitute] | None = None,
+    explain: bool = True,
 ) -> pd.DataFrame:
     """Add :data:`SCORE_COLUMNS` to candidates from :func:`flows.matching.match`, ranked
     (``explanation`` only with ``explain=True``).
@@ -311,7 +299,8 @@ def score(
     if len(candidates) == 0:
         return candidates.assign(**{c: pd.Series(dtype="float64") for c in SCORE_COLUMNS})
     km = candidates["distance_m"].to_numpy(dtype="float64") / 1000.0
-    rates = _rates(candidates, params, lib)
+    table = reference_data.default().substitutes if substitutes is None else substitutes
+    rates = _rates(candidates, params, lib, table)
     at_distance = _components(candidates, rates, km, params)
     at_zero = _components(candidates, rates, np.zeros_like(km), params)["net_benefit_eur"]
     at_one = _components(candidates, rates, np.ones_like(km), params)["net_benefit_eur"]
@@ -353,11 +342,6 @@ def explanations(out: pd.DataFrame) -> list[str]:
         "confidence",
     ]
     text = {c: _objects(out[c]) for c in cols}
-    secret = (
-        out["confidential"].to_numpy(dtype=bool)
-        if "confidential" in out
-        else np.zeros(len(out), dtype=bool)
-    )
     numbers = {
         c: out[c].to_numpy(dtype="float64")
         for c in ("distance_m", "quantity", "net_benefit_eur", "net_co2e_t", "break_even_km")
@@ -374,11 +358,8 @@ def explanations(out: pd.DataFrame) -> list[str]:
                 f"{text['supply_site'][k]} could send {text['resource'][k]}"
             )
         else:
-            amount = (
-                "a confidential amount"
-                if secret[k]
-                else _amount(numbers["quantity"][k], str(text["unit"][k]))
-            )
+            # Confidential rows are rewritten by flows.privacy for the tiers that may not see them.
+            amount = _amount(numbers["quantity"][k], str(text["unit"][k]))
             lead = f"{text['supply_site'][k]} could send {amount} of {text['resource'][k]}"
         line = f"{lead} {distance} to {text['demand_site'][k]}"
         benefit = numbers["net_benefit_eur"][k]
@@ -398,9 +379,12 @@ def _amount(value: float, unit: str) -> str:
     return "an unknown amount" if np.isnan(value) else f"{value:,.0f} {unit}"
 
 
-def summary_table(scored: pd.DataFrame, *, top: int = 15) -> str:
-    """A plain-text table of the best candidates and the totals, for the command line."""
-    if scored.empty:
+def summary_table(shown: pd.DataFrame, totals: Totals, *, top: int = 15) -> str:
+    """A plain-text table of the best candidates and the totals, for the command line.
+
+    ``shown`` and ``totals`` come through :mod:`flows.privacy` (this function only formats).
+    """
+    if shown.empty:
         return "no candidate exchange found within the economic distances"
     cols = {
         "rank": "rank",
@@ -416,18 +400,24 @@ def summary_table(scored: pd.DataFrame, *, top: int = 15) -> str:
         "net_co2e_t": "t CO2e/yr",
         "break_even_km": "break-even km",
     }
-    shown = mask_confidential(scored)
     view = shown.assign(distance_km=shown["distance_m"] / 1000.0)[list(cols)].head(top)
     view = view.rename(columns=cols)
     text = view.to_string(index=False, float_format=lambda v: f"{v:,.1f}")
-    declared = scored[scored["basis"] == "declared"]
-    totals = (
-        f"declared candidates: {len(declared)}, net benefit "
-        f"{declared['net_benefit_eur'].clip(lower=0).sum():,.0f} EUR/yr and "
-        f"{declared['net_co2e_t'].clip(lower=0).sum():,.0f} t CO2e/yr if every paying one were "
-        "realised (candidates compete for the same flows: an upper bound)"
-    )
-    return f"{text}\n{totals}"
+    lines = [
+        text,
+        (
+            f"{totals.count} candidates: net benefit {totals.net_benefit_eur:,.0f} EUR/yr and "
+            f"{totals.net_co2e_t:,.0f} t CO2e/yr in all; the paying declared ones "
+            f"{totals.paying_net_benefit_eur:,.0f} EUR/yr and {totals.paying_net_co2e_t:,.0f} "
+            "t CO2e/yr (candidates compete for the same flows: an upper bound)"
+        ),
+    ]
+    if totals.withheld:
+        lines.append(
+            f"{totals.withheld} candidates involve confidential flows: their figures are "
+            "withheld and not in these totals (--tier owner shows them)"
+        )
+    return "\n".join(lines)
 
 
 QUANTITY_COLUMNS = (

@@ -1,26 +1,26 @@
-"""Synergies in the app: cached matching and scoring, table filters, totals and downloads.
+"""Synergies in the app: the session's cached analysis, the ranked table, downloads.
 
-UI-side glue between the Synergies page and :mod:`flows` (no widgets here). The bundled synergy
-library and parameter set are the same for every user and cached with ``st.cache_data``; the
-candidates of a case live in the session only (``st.session_state``).
+UI-side glue between the Synergies page and :mod:`flows` (no widgets here). The analysis is
+:func:`flows.pipeline.analyse`, the same as the command line's; what a viewer sees of it goes
+through :mod:`flows.privacy`. The reference data is read once per process
+(:func:`flows.reference.default`); the analyses of a case live in the session only.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 import tempfile
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 import streamlit as st
 
+from flows import filters, pipeline, privacy
 from flows import io as flows_io
 from flows import library as synergy_library
-from flows import matching, parameters, scoring
+from flows import reference as reference_data
 from flows.resources import FAMILIES
 from ui.state import StateKeys
 
@@ -36,12 +36,10 @@ __all__ = [
     "PARK_SCOPES",
     "UNITS",
     "Filters",
-    "Totals",
     "apply_filters",
     "bundled_library",
     "bundled_parameters",
-    "cached_candidates",
-    "cached_scores",
+    "cached_analysis",
     "candidates_file",
     "family_label",
     "parameters_csv",
@@ -63,12 +61,9 @@ UNITS = ("t/yr", "MWh/yr", "m3/yr")
 BASES = {"declared": "Declared by both sites", "inferred": "Inferred from sector codes"}
 """``basis`` value -> plain label for the filter."""
 
-PARK_SCOPES = {
-    "within": "Within one park",
-    "cross": "Between two parks",
-    "outside": "Outside parks (one site or both)",
-}
-"""Where a candidate runs -> plain label for the filter (see :func:`park_scope`)."""
+
+TIER_KEY = "viewer_tier"
+"""Session key of the viewer's privacy tier (flows.privacy.TIERS)."""
 
 MAX_TABLE_ROWS = 5_000
 """Most rows the ranked table shows (the best ranked); totals and downloads cover them all."""
@@ -80,16 +75,14 @@ so toggling an option back is instant."""
 Progress = Callable[[float, str], None]
 
 
-@st.cache_data(show_spinner=False)
 def bundled_library() -> pd.DataFrame:
-    """The bundled synergy library (the same for everybody; each caller gets its own copy)."""
-    return synergy_library.load_library()
+    """The bundled synergy library (:func:`flows.reference.default`, read once per process)."""
+    return reference_data.default().library
 
 
-@st.cache_data(show_spinner=False)
 def bundled_parameters() -> ParameterSet:
     """The bundled, versioned parameter set (the same for everybody)."""
-    return parameters.load_parameters()
+    return reference_data.default().parameters
 
 
 def parameters_for(carbon_price: float | None) -> ParameterSet:
@@ -101,118 +94,52 @@ def parameters_for(carbon_price: float | None) -> ParameterSet:
     return params.with_overrides({CARBON_PRICE_KEY: float(carbon_price)})
 
 
-def cached_candidates(
+def cached_analysis(
     case: Case,
     net: LoadedNetwork | None,
-    options: matching.MatchOptions,
+    options: pipeline.AnalysisOptions,
     *,
     progress: Progress | None = None,
-) -> pd.DataFrame:
-    """:func:`flows.matching.match` of this case on this network with these options, computed
-    once per session and kept in ``st.session_state`` while the case and network are the same
-    objects (the last :data:`MAX_RUNS` option sets).
+) -> pipeline.Analysis:
+    """:func:`flows.pipeline.analyse` of this case on this network with these options,
+    computed once per session and kept in ``st.session_state`` while the case and network are
+    the same objects (the last :data:`MAX_RUNS` option sets, so toggling back is instant).
 
-    ``progress(fraction, message)`` is called only when matching actually runs.
+    ``progress(fraction, message)`` is called only when the analysis actually runs.
     """
     entry = st.session_state.get(StateKeys.SYNERGY_RUNS)
     if entry is None or entry[0] is not case or entry[1] is not net:
         entry = (case, net, {})
         st.session_state[StateKeys.SYNERGY_RUNS] = entry
-    runs: dict[matching.MatchOptions, pd.DataFrame] = entry[2]
+    runs: dict[pipeline.AnalysisOptions, pipeline.Analysis] = entry[2]
     if options in runs:
+        runs[options] = runs.pop(options)  # most recently used last
         return runs[options]
-    frame = matching.match(
+    same_search = [a for a in runs.values() if a.options.match_options() == options.match_options()]
+    analysis = pipeline.analyse(
         case,
         network=None if net is None else net.road,
         options=options,
-        library=bundled_library(),
+        previous=same_search[-1] if same_search else None,
         progress=progress,
     )
     while len(runs) >= MAX_RUNS:
         runs.pop(next(iter(runs)))
-    runs[options] = frame
-    return frame
+    runs[options] = analysis
+    return analysis
 
 
-def cached_scores(candidates: pd.DataFrame, params: ParameterSet) -> pd.DataFrame:
-    """:func:`flows.scoring.score` of ``candidates`` with ``params``, remembered in
-    ``st.session_state`` for the last (candidates, parameter set) pair: a new carbon price
-    re-scores, it never re-matches."""
-    price = params[CARBON_PRICE_KEY]
-    entry = st.session_state.get(StateKeys.SYNERGY_SCORES)
-    if (
-        entry is not None
-        and entry[0] is candidates
-        and entry[1] == params.version
-        and entry[2] == price
-    ):
-        cached: pd.DataFrame = entry[3]
-        return cached
-    scored = scoring.score(candidates, params, bundled_library())
-    st.session_state[StateKeys.SYNERGY_SCORES] = (candidates, params.version, price, scored)
-    return scored
+# -- filters (they live in flows.filters; the names stay here for the page) ----------------
 
-
-# -- filters -----------------------------------------------------------------------------
+Filters = filters.Filters
+apply_filters = filters.apply_filters
+park_scope = filters.park_scope
+PARK_SCOPES = filters.PARK_SCOPES
 
 
 def family_label(family: str) -> str:
     """Plain-language name of a resource family (``"heat"`` -> ``"Heat and steam"``)."""
     return FAMILIES[family][0] if family in FAMILIES else family
-
-
-def park_scope(frame: pd.DataFrame) -> pd.Series:
-    """Where each candidate runs: ``within`` one park, ``cross`` (between two parks) or
-    ``outside`` (at least one site is in no park)."""
-    supply, demand = frame["supply_park"], frame["demand_park"]
-    both = supply.notna() & demand.notna()
-    scope = pd.Series("outside", index=frame.index, dtype="object")
-    scope[both & (supply == demand)] = "within"
-    scope[both & (supply != demand)] = "cross"
-    return scope
-
-
-@dataclass(frozen=True)
-class Filters:
-    """What the ranked table keeps; an empty choice keeps everything.
-
-    Attributes
-    ----------
-    families
-        Resource family keys (:data:`flows.resources.FAMILIES`).
-    bases
-        ``declared`` and/or ``inferred``.
-    scopes
-        Keys of :data:`PARK_SCOPES`.
-    min_quantity
-        Canonical unit -> smallest quantity kept (candidates of other units are unaffected).
-    max_km
-        Longest distance kept, km.
-    """
-
-    families: tuple[str, ...] = ()
-    bases: tuple[str, ...] = ()
-    scopes: tuple[str, ...] = ()
-    min_quantity: Mapping[str, float] = field(default_factory=dict)
-    max_km: float | None = None
-
-
-def apply_filters(scored: pd.DataFrame, filters: Filters) -> pd.DataFrame:
-    """The rows of ``scored`` that pass ``filters``, in the same (ranked) order."""
-    keep = pd.Series(True, index=scored.index)
-    if filters.families:
-        keep &= scored["family"].isin(list(filters.families))
-    if filters.bases:
-        keep &= scored["basis"].isin(list(filters.bases))
-    if filters.scopes:
-        keep &= park_scope(scored).isin(list(filters.scopes))
-    for unit, minimum in filters.min_quantity.items():
-        if minimum and minimum > 0:
-            too_small = (scored["unit"] == unit) & ~(scored["quantity"] >= minimum)
-            keep &= ~too_small
-    if filters.max_km is not None:
-        keep &= scored["distance_m"] <= filters.max_km * 1000.0
-    return scored[keep]
 
 
 # -- table, selection, totals ------------------------------------------------------------
@@ -232,7 +159,7 @@ def table_view(frame: pd.DataFrame, case: Case) -> pd.DataFrame:
             "from": name(frame["supply_site"]).to_numpy(),
             "to": name(frame["demand_site"]).to_numpy(),
             "resource": frame["resource"].astype("object").to_numpy(),
-            "quantity": scoring.mask_confidential(frame)["quantity"].to_numpy(dtype="float64"),
+            "quantity": frame["quantity"].to_numpy(dtype="float64"),
             "unit": frame["unit"].astype("object").to_numpy(),
             "distance km": frame["distance_m"].to_numpy(dtype="float64") / 1000.0,
             "distance kind": frame["distance_kind"].astype("object").to_numpy(),
@@ -262,43 +189,9 @@ def selected_ids(frame: pd.DataFrame, rows: list[int]) -> list[str]:
     return [str(c) for c in frame["candidate_id"].iloc[valid]]
 
 
-@dataclass(frozen=True)
-class Totals:
-    """Sums over a set of candidates (an upper bound: candidates compete for the same flows).
-
-    Attributes
-    ----------
-    count
-        Number of candidates.
-    quantity
-        Canonical unit -> summed quantity (units absent from the set are left out).
-    net_co2e_t
-        Net CO2e avoided, t/yr (unknown figures count as zero).
-    net_benefit_eur
-        Net benefit, EUR/yr (unknown figures count as zero).
-    """
-
-    count: int
-    quantity: dict[str, float]
-    net_co2e_t: float
-    net_benefit_eur: float
-
-
-def totals(frame: pd.DataFrame) -> Totals:
-    """The :class:`Totals` of the candidates in ``frame``."""
-    shown = scoring.mask_confidential(frame)  # a total of one confidential row would reveal it
-    by_unit = shown.groupby(shown["unit"].astype("object"))["quantity"].sum(min_count=1)
-    quantity = {
-        str(u): float(v) for u, v in by_unit.items() if not (isinstance(v, float) and math.isnan(v))
-    }
-    ordered = {u: quantity[u] for u in UNITS if u in quantity}
-    ordered.update({u: v for u, v in quantity.items() if u not in ordered})
-    return Totals(
-        count=len(frame),
-        quantity=ordered,
-        net_co2e_t=float(frame["net_co2e_t"].sum()),
-        net_benefit_eur=float(frame["net_benefit_eur"].sum()),
-    )
+def totals(frame: pd.DataFrame, *, tier: privacy.Tier) -> privacy.Totals:
+    """Totals of the candidates in ``frame`` as ``tier`` may see them (:mod:`flows.privacy`)."""
+    return privacy.totals(frame, tier=tier)
 
 
 # -- downloads and the library box -------------------------------------------------------
@@ -311,7 +204,8 @@ def candidates_file(
     parameter set as a second layer), via :func:`flows.io.write_candidates`."""
     with tempfile.TemporaryDirectory(prefix="symbiomap-syn-") as folder:
         path = Path(folder) / f"candidates.{fmt}"
-        flows_io.write_candidates(frame, case, path, parameters=params)
+        # ``frame`` has been through flows.privacy already: write it as it is.
+        flows_io.write_candidates(frame, case, path, parameters=params, include_confidential=True)
         return path.read_bytes()
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import datasets
-from flows import library, nace, parameters, resources, scoring
+from flows import library, nace, parameters, reference, resources, scoring
 from tests.cli_helpers import run_module
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -105,7 +105,7 @@ def test_parameter_set_units_and_sources() -> None:
     assert params["transport.ef.sea"] == pytest.approx(0.0035, abs=0.0002)
     with pytest.raises(parameters.ParameterError, match="related"):
         params.get("transport.ef.teleport")
-    for sub in scoring.substitutes():
+    for sub in reference.default().substitutes:
         assert params.find(sub.price_key) is not None, sub.price_key
         assert params.find(sub.ef_key) is not None, sub.ef_key
 

@@ -210,27 +210,6 @@ def test_quantities_in_different_units_are_never_compared(
     assert found["candidate_id"].is_unique
 
 
-def test_confidential_quantities_stay_out_of_shared_outputs(
-    mini_case: Case, lib: pd.DataFrame, params: parameters.ParameterSet, tmp_path: Path
-) -> None:
-    # the refinery declared its steam demand (400 GWh/yr) as confidential
-    scored = scoring.score(matching.match(mini_case, library=lib), params, lib)
-    row = scored.set_index("candidate_id").loc["power>refinery:steam"]
-    assert row["confidential"]
-    assert "a confidential amount" in row["explanation"]
-    assert "400,000" not in row["explanation"]
-    assert row["net_benefit_eur"] > 0  # the opportunity is still shown
-    shared = pd.read_csv(io.write_candidates(scored, mini_case, tmp_path / "c.csv"))
-    line = shared.set_index("candidate_id").loc["power>refinery:steam"]
-    assert pd.isna(line["quantity"])
-    assert pd.isna(line["demand_quantity"])
-    own = pd.read_csv(
-        io.write_candidates(scored, mini_case, tmp_path / "own.csv", include_confidential=True)
-    )
-    assert own.set_index("candidate_id").loc["power>refinery:steam", "quantity"] == 400_000
-    assert "400,000" not in scoring.summary_table(scored)
-
-
 def test_served_resource_is_valued_at_the_demand_side(
     mini_case: Case, lib: pd.DataFrame, params: parameters.ParameterSet
 ) -> None:

@@ -18,7 +18,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import datasets
-from flows import matching, scoring
+from flows import matching, pipeline
 from flows.parameters import load_parameters
 from ui import mapview, synergies
 from ui.mapview import (
@@ -71,8 +71,10 @@ def _table_key(at: AppTest) -> str:
 
 
 def _scored(at: AppTest) -> pd.DataFrame:
-    entry = at.session_state[StateKeys.SYNERGY_SCORES]
-    frame: pd.DataFrame = entry[3]
+    """The candidates the page shows: its most recently used analysis, as the page views it."""
+    runs = at.session_state[StateKeys.SYNERGY_RUNS][2]
+    analysis = list(runs.values())[-1]
+    frame: pd.DataFrame = analysis.view(tier="public")
     return frame
 
 
@@ -308,9 +310,8 @@ def test_page_figures_equal_the_command_line(
 
 @pytest.fixture(scope="module")
 def kalundborg_scored(kalundborg: Case) -> pd.DataFrame:
-    options = matching.MatchOptions(include_inferred=True)
-    candidates = matching.match(kalundborg, options=options)
-    return scoring.score(candidates, load_parameters(), synergies.bundled_library())
+    options = pipeline.AnalysisOptions(include_inferred=True)
+    return pipeline.analyse(kalundborg, options=options).candidates
 
 
 def test_park_scope_and_filters(kalundborg_scored: pd.DataFrame) -> None:
@@ -332,7 +333,7 @@ def test_park_scope_and_filters(kalundborg_scored: pd.DataFrame) -> None:
 
 
 def test_totals_sum_each_unit_separately(kalundborg_scored: pd.DataFrame) -> None:
-    total = synergies.totals(kalundborg_scored)
+    total = synergies.totals(kalundborg_scored, tier="owner")
     assert total.count == len(kalundborg_scored)
     assert list(total.quantity) == [u for u in synergies.UNITS if u in total.quantity]
     for unit, value in total.quantity.items():

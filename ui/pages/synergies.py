@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import streamlit as st
 from streamlit_folium import st_folium
 
-from flows.matching import MatchOptions
+from flows import privacy
+from flows.pipeline import Analysis, AnalysisOptions
 from flows.resources import FAMILIES
 from ui import synergies
 from ui.mapview import (
@@ -47,8 +48,8 @@ def _suggest_box() -> None:
         st.dataframe(table, hide_index=True, width="stretch")
 
 
-def _controls(params: ParameterSet) -> tuple[MatchOptions, float]:
-    """Matching options and the carbon price."""
+def _controls(params: ParameterSet) -> AnalysisOptions:
+    """The analysis options: inferred candidates, one distance limit, the carbon price."""
     inferred_col, km_col, price_col = st.columns(3)
     include_inferred = inferred_col.checkbox(
         "Include inferred candidates",
@@ -70,25 +71,42 @@ def _controls(params: ParameterSet) -> tuple[MatchOptions, float]:
         value=float(params[synergies.CARBON_PRICE_KEY]),
         step=5.0,
         key=StateKeys.SYN_CARBON_PRICE,
-        help="Changing it re-scores the candidates without searching again.",
+        help="Candidates are valued at this price; each price is computed once per session.",
     )
-    options = MatchOptions(max_km=max_km, include_inferred=include_inferred)
-    return options, float(carbon_price)
+    return AnalysisOptions(
+        max_km=max_km,
+        include_inferred=include_inferred,
+        carbon_price_eur_per_t=float(carbon_price),
+    )
 
 
-def _find(case: Case, options: MatchOptions) -> pd.DataFrame:
-    """Candidates of the case (cached in the session), with a progress bar while searching."""
+def _tier() -> privacy.Tier:
+    """Who is looking: the privacy gate's tier (public unless the owner asks for everything)."""
+    tier: privacy.Tier = st.sidebar.selectbox(
+        "Viewing as",
+        privacy.TIERS,
+        index=privacy.TIERS.index(privacy.DEFAULT_TIER),
+        format_func=privacy.TIER_LABELS.__getitem__,
+        key=synergies.TIER_KEY,
+        help="Public withholds the quantities of confidential flows and every figure derived "
+        "from them, in the table, the map, the totals and the downloads.",
+    )
+    return tier
+
+
+def _find(case: Case, options: AnalysisOptions) -> Analysis:
+    """The case's analysis (cached in the session), with a progress bar while it runs."""
     slot = st.empty()
 
     def report(fraction: float, message: str) -> None:
         text = f"Finding synergies: {escape_markdown(message)}…"
         slot.progress(min(max(float(fraction), 0.0), 1.0), text=text)
 
-    candidates = synergies.cached_candidates(
+    analysis = synergies.cached_analysis(
         case, st.session_state.get(StateKeys.NETWORK), options, progress=report
     )
     slot.empty()
-    return candidates
+    return analysis
 
 
 def _filters(scored: pd.DataFrame) -> synergies.Filters:
@@ -175,9 +193,9 @@ def _table(filtered: pd.DataFrame, case: Case) -> list[str]:
     return synergies.selected_ids(shown, list(event.selection.rows))
 
 
-def _kpis(frame: pd.DataFrame, *, selected: bool) -> None:
+def _kpis(frame: pd.DataFrame, *, selected: bool, tier: privacy.Tier) -> None:
     """Totals of the selected candidates, or of every filtered one."""
-    total = synergies.totals(frame)
+    total = synergies.totals(frame, tier=tier)
     what = "selected" if selected else "in the table"
     st.markdown(f"**Totals of the {total.count:,} candidates {what}**")
     cells = [
@@ -190,6 +208,12 @@ def _kpis(frame: pd.DataFrame, *, selected: bool) -> None:
     st.caption(
         "Candidates compete for the same flows, so these totals are an upper bound: not every "
         "candidate can be realised at once."
+        + (
+            f" {total.withheld:,} candidates involve confidential flows: their figures are "
+            "withheld and not in these totals."
+            if total.withheld
+            else ""
+        )
     )
 
 
@@ -226,21 +250,21 @@ if case is None:
     _suggest_box()
     st.stop()
 
-params = synergies.bundled_parameters()
-options, carbon_price = _controls(params)
-params = synergies.parameters_for(carbon_price)
+tier = _tier()
+options = _controls(synergies.bundled_parameters())
 network = st.session_state.get(StateKeys.NETWORK)
+version = synergies.parameters_for(options.carbon_price_eur_per_t).version
 st.caption(
-    f"Parameter set: {escape_markdown(params.version)} · distances "
+    f"Parameter set: {escape_markdown(version)} · distances "
     + (
         f"on the road network {escape_markdown(network.label)} where sites are near a road"
         if network is not None
         else "estimated (straight line × circuity): load a road network on the Map page"
     )
 )
-candidates = _find(case, options)
-with st.spinner(f"Scoring {len(candidates):,} candidates…"):  # shows only if it takes a while
-    scored = synergies.cached_scores(candidates, params)
+analysis = _find(case, options)
+params = analysis.parameters
+scored = analysis.view(tier=tier)  # every table, total, map and file below shows this view
 if scored.empty:
     st.info(
         "No candidate exchange lies within the resources' economic distances. Include inferred "
@@ -253,7 +277,7 @@ filtered = synergies.apply_filters(scored, _filters(scored))
 st.caption(f"{len(filtered):,} of {len(scored):,} candidates match the filters, best first.")
 selected_ids = _table(filtered, case)
 chosen = filtered[filtered["candidate_id"].isin(selected_ids)]
-_kpis(chosen if selected_ids else filtered, selected=bool(selected_ids))
+_kpis(chosen if selected_ids else filtered, selected=bool(selected_ids), tier=tier)
 
 drawn = candidates_to_draw(filtered, selected_ids)
 if len(drawn) < len(filtered):

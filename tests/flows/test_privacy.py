@@ -1,0 +1,152 @@
+"""The privacy gate: in the public tier no hidden quantity, nor any figure it could be
+recomputed from, reaches a table, an explanation, a total or a file."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+
+import datasets
+from flows import io, pipeline, privacy, scoring
+from flows.model import Case
+
+NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?")
+PUBLIC_COLUMNS = {"distance_m", "duration_s", "rank", "access_m", "supply_access_m",
+                  "demand_access_m", "since", "temperature_c", "supply_temperature_c",
+                  "demand_temperature_c", "max_distance_km", "confidence_score"}  # fmt: skip
+"""Numeric columns that describe where and how (or the library's economic distance), never how
+much: not searched."""
+
+
+@pytest.fixture(scope="module")
+def secret_case() -> Case:
+    """Kalundborg with every flow marked confidential."""
+    case = io.read_case(datasets.get_path("kalundborg"))
+    flows = case.flows.assign(confidential=True)
+    return dataclasses.replace(case, flows=flows)
+
+
+@pytest.fixture(scope="module")
+def hidden(secret_case: Case) -> np.ndarray:
+    """Every hidden quantity, as entered and canonical."""
+    values = pd.concat([secret_case.flows["quantity"], secret_case.flows["quantity_canonical"]])
+    return np.unique(pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype="float64"))
+
+
+def _near(values: np.ndarray, hidden: np.ndarray) -> np.ndarray:
+    """The values within 5 % of some hidden quantity."""
+    values = values[np.isfinite(values) & (values != 0)]
+    rel = np.abs(values[:, None] - hidden[None, :]) / hidden[None, :]
+    return values[(rel <= 0.05).any(axis=1)]
+
+
+def _numbers(text: str) -> np.ndarray:
+    return np.array([float(n.replace(",", "")) for n in NUMBER.findall(text)], dtype="float64")
+
+
+def _assert_frame_clean(frame: pd.DataFrame, hidden: np.ndarray, what: str) -> None:
+    for column in frame.columns:
+        if column in PUBLIC_COLUMNS or column == "geometry":
+            continue
+        numbers = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype="float64")
+        leaked = _near(numbers, hidden)
+        assert leaked.size == 0, f"{what}: column {column} shows {leaked[:3]}"
+        if frame[column].dtype == object:
+            text = " ".join(frame[column].dropna().astype(str))
+            big = hidden[hidden >= 1_000]
+            leaked = _near(_numbers(text), big)
+            assert leaked.size == 0, f"{what}: text of {column} shows {leaked[:3]}"
+
+
+@pytest.fixture(scope="module")
+def analysis(secret_case: Case) -> pipeline.Analysis:
+    return pipeline.analyse(secret_case, options=pipeline.AnalysisOptions(include_inferred=True))
+
+
+def test_owner_sees_everything(analysis: pipeline.Analysis) -> None:
+    owner = analysis.view(tier="owner")
+    assert not owner["withheld"].any()
+    declared = owner[owner["basis"] == "declared"]
+    assert declared["quantity"].notna().all()
+    assert declared["net_benefit_eur"].notna().all()
+
+
+def test_public_rows_withhold_every_derived_figure(
+    analysis: pipeline.Analysis, hidden: np.ndarray
+) -> None:
+    public = analysis.view(tier="public")
+    assert len(public) == len(analysis) > 20
+    assert public["withheld"].all()
+    for column in privacy.WITHHELD_COLUMNS:
+        assert public[column].isna().all(), column
+    assert public["explanation"].str.contains("withheld").all()
+    _assert_frame_clean(public, hidden, "public candidates")
+    # money / price would give the quantity back: no money is left to divide
+    assert public["avoided_purchase_eur"].isna().all()
+
+
+def test_public_totals_leave_withheld_rows_out(analysis: pipeline.Analysis) -> None:
+    totals = analysis.totals(tier="public")
+    assert totals.withheld == totals.count == len(analysis)
+    assert totals.net_benefit_eur == 0.0
+    assert totals.quantity == {}
+    owner = analysis.totals(tier="owner")
+    assert owner.withheld == 0
+    assert owner.net_benefit_eur > 0
+    shown = analysis.view(tier="public")
+    text = scoring.summary_table(shown, totals)
+    assert f"{totals.withheld} candidates involve confidential flows" in text
+
+
+def test_public_files_hold_no_hidden_quantity(
+    analysis: pipeline.Analysis, secret_case: Case, hidden: np.ndarray, tmp_path: Path
+) -> None:
+    public = analysis.view(tier="public")
+    csv = io.write_candidates(public, secret_case, tmp_path / "c.csv", include_confidential=True)
+    _assert_frame_clean(pd.read_csv(csv), hidden, "CSV")
+    gpkg = io.write_candidates(
+        public, secret_case, tmp_path / "c.gpkg", parameters=analysis.parameters,
+        include_confidential=True,
+    )  # fmt: skip
+    _assert_frame_clean(pyogrio.read_dataframe(gpkg, layer="candidates"), hidden, "GPKG")
+
+
+def test_public_case_keeps_sites_and_resources_but_not_amounts(
+    secret_case: Case, hidden: np.ndarray, tmp_path: Path
+) -> None:
+    public = privacy.view(secret_case, tier="public")
+    assert isinstance(public, Case)
+    assert public.flows["quantity"].isna().all()
+    assert public.flows["quantity_canonical"].isna().all()
+    assert list(public.flows["resource"]) == list(secret_case.flows["resource"])
+    # published exchange quantities repeat the confidential flows: withheld as well
+    assert public.exchanges["quantity"].isna().all()
+    _assert_frame_clean(public.flows, hidden, "case flows")
+    _assert_frame_clean(public.exchanges, hidden, "case exchanges")
+    assert privacy.view(secret_case, tier="owner") is secret_case
+
+
+def test_one_confidential_flow_hides_only_its_candidates(mini_case: Case) -> None:
+    # tests/data/mini: the refinery's 400 GWh/yr steam demand is confidential
+    analysis = pipeline.analyse(mini_case)
+    public = analysis.view(tier="public").set_index("candidate_id")
+    row = public.loc["power>refinery:steam"]
+    assert row["withheld"]
+    assert pd.isna(row["quantity"])
+    assert pd.isna(row["net_benefit_eur"])
+    assert "400,000" not in row["explanation"]
+    others = public[~public["withheld"].astype(bool)]
+    assert len(others) > 0
+    assert others["net_benefit_eur"].notna().all()
+    owner = analysis.view(tier="owner").set_index("candidate_id")
+    assert owner.loc["power>refinery:steam", "quantity"] == 400_000
+    assert "400,000" in owner.loc["power>refinery:steam", "explanation"]
+    totals = analysis.totals(tier="public")
+    assert totals.withheld == int(public["withheld"].sum())
+    assert totals.net_benefit_eur == pytest.approx(others["net_benefit_eur"].sum())
