@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import datasets
@@ -62,3 +65,43 @@ def test_template_command(tmp_path: Path) -> None:
     done = run("template", str(tmp_path / "t.xlsx"))
     assert done.returncode == 0
     assert (tmp_path / "t.xlsx").stat().st_size > 1000
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("suggest", "--nace", "24.10"), ("suggest", "--nace", "C", "--format", "csv"), ("--help",)],
+)
+def test_a_closed_pipe_ends_quietly(args: tuple[str, ...]) -> None:
+    # `python -m flows suggest ... | head`: the reader is gone before the output is written
+    # (its end of the pipe closed first, so the very first write fails, every time).
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "flows", *args],
+            cwd=ROOT, stdout=write_end, stderr=subprocess.PIPE, text=True, check=False,
+            timeout=120,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 0
+
+
+def test_match_defaults_to_the_public_tier(tmp_path: Path, data_dir: Path) -> None:
+    # tests/data/mini: the refinery's steam demand (400,000 MWh/yr) is confidential
+    out = tmp_path / "c.csv"
+    done = run("match", str(data_dir / "mini"), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "public view" in done.stdout
+    assert "400,000" not in done.stdout
+    shared = pd.read_csv(out).set_index("candidate_id")
+    assert pd.isna(shared.loc["power>refinery:steam", "quantity"])
+    assert pd.isna(shared.loc["power>refinery:steam", "net_benefit_eur"])
+    owner = tmp_path / "own.csv"
+    done = run("match", str(data_dir / "mini"), "--tier", "owner", "--out", str(owner))
+    assert done.returncode == 0, done.stderr
+    assert (
+        pd.read_csv(owner).set_index("candidate_id").loc["power>refinery:steam", "quantity"]
+        == 400_000
+    )
