@@ -328,51 +328,88 @@ def score(
 def explanations(out: pd.DataFrame) -> list[str]:
     """One plain-language line per scored candidate.
 
-    Separate from the figures because text is the slow part for a million candidates (a few
-    microseconds each); :func:`score` adds it unless ``explain=False``.
+    Separate from the figures because text is the slow part for a million candidates; built
+    column-wise (each number formatted once, strings joined as whole arrays) rather than row by
+    row. :func:`score` adds it unless ``explain=False``.
     """
-    cols = [
-        "supply_site",
-        "demand_site",
-        "resource",
-        "unit",
-        "mode",
-        "distance_kind",
-        "basis",
-        "confidence",
-    ]
-    text = {c: _objects(out[c]) for c in cols}
-    numbers = {
+    text = {
+        c: out[c].astype("object").astype(str).to_numpy(dtype=object)
+        for c in ("supply_site", "demand_site", "resource", "unit", "mode", "distance_kind")
+    }
+    basis = out["basis"].astype("object").to_numpy(dtype=object)
+    confidence = out["confidence"].astype("object").astype(str).to_numpy(dtype=object)
+    num = {
         c: out[c].to_numpy(dtype="float64")
         for c in ("distance_m", "quantity", "net_benefit_eur", "net_co2e_t", "break_even_km")
     }
-    lines = []
-    for k in range(len(out)):
-        distance = (
-            f"{numbers['distance_m'][k] / 1000:.1f} km by {text['mode'][k]} "
-            f"({text['distance_kind'][k]})"
+    if len(out) == 0:
+        return []
+    km = _formatted(num["distance_m"] / 1000.0, "{:.1f}")
+    quantity = num["quantity"]
+    amount = _formatted(quantity, "{:,.0f}")
+    amount[np.isnan(quantity)] = None
+    benefit, be = num["net_benefit_eur"], num["break_even_km"]
+    benefit_text = _formatted(benefit, "{:+,.0f}")
+    co2_text = _formatted(num["net_co2e_t"], "{:+,.0f}")
+    limit = np.where(np.isinf(be), "at any distance", "up to " + _formatted(be, "{:,.0f}") + " km")
+    verdict = np.where(benefit > 0, "pays", "does not pay")
+    no_figures = np.isnan(benefit)
+    # One f-string per row over pre-formatted columns: each number is formatted exactly once.
+    return [
+        (
+            f"Likely ({conf} confidence, from sector codes): {sup} could send {res}"
+            if bas == "inferred"
+            else f"{sup} could send {'an unknown amount' if amt is None else f'{amt} {unit}'} "
+            f"of {res}"
         )
-        if text["basis"][k] == "inferred":
-            lead = (
-                f"Likely ({text['confidence'][k]} confidence, from sector codes): "
-                f"{text['supply_site'][k]} could send {text['resource'][k]}"
-            )
-        else:
-            # Confidential rows are rewritten by flows.privacy for the tiers that may not see them.
-            amount = _amount(numbers["quantity"][k], str(text["unit"][k]))
-            lead = f"{text['supply_site'][k]} could send {amount} of {text['resource'][k]}"
-        line = f"{lead} {distance} to {text['demand_site'][k]}"
-        benefit = numbers["net_benefit_eur"][k]
-        if np.isnan(benefit):
-            lines.append(line + "; quantity unknown, so no figures.")
-            continue
-        be = numbers["break_even_km"][k]
-        limit = "at any distance" if np.isinf(be) else f"up to {be:,.0f} km"
-        lines.append(
-            f"{line}: {'pays' if benefit > 0 else 'does not pay'} ({benefit:+,.0f} "
-            f"EUR/yr, {numbers['net_co2e_t'][k]:+,.0f} t CO2e/yr), worthwhile {limit}."
+        + f" {dist} km by {mode} ({kind}) to {dem}"
+        + (
+            "; quantity unknown, so no figures."
+            if nofig
+            else f": {verd} ({ben} EUR/yr, {co2} t CO2e/yr), worthwhile {lim}."
         )
-    return lines
+        for (
+            sup,
+            dem,
+            res,
+            unit,
+            mode,
+            kind,
+            bas,
+            conf,
+            dist,
+            amt,
+            ben,
+            co2,
+            lim,
+            verd,
+            nofig,
+        ) in zip(
+            text["supply_site"],
+            text["demand_site"],
+            text["resource"],
+            text["unit"],
+            text["mode"],
+            text["distance_kind"],
+            basis,
+            confidence,
+            km,
+            amount,
+            benefit_text,
+            co2_text,
+            limit,
+            verdict,
+            no_figures,
+            strict=True,
+        )
+    ]
+
+
+def _formatted(values: np.ndarray, spec: str) -> np.ndarray:
+    """``values`` formatted with ``spec`` as an object array (NaN and inf as Python prints
+    them; such rows are replaced by the caller)."""
+    fmt = spec.format
+    return np.array([fmt(v) for v in values.tolist()], dtype=object)
 
 
 def _amount(value: float, unit: str) -> str:
