@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 import pandas as pd
 import streamlit as st
 
-from flows import filters, pipeline, privacy
+from flows import filters, pipeline, privacy, resources
 from flows import io as flows_io
 from flows import library as synergy_library
 from flows import reference as reference_data
@@ -158,7 +158,7 @@ def table_view(frame: pd.DataFrame, case: Case) -> pd.DataFrame:
             "rank": frame["rank"].to_numpy(),
             "from": name(frame["supply_site"]).to_numpy(),
             "to": name(frame["demand_site"]).to_numpy(),
-            "resource": frame["resource"].astype("object").to_numpy(),
+            "resource": _named(frame["resource"]).to_numpy(),
             "quantity": frame["quantity"].to_numpy(dtype="float64"),
             "unit": frame["unit"].astype("object").to_numpy(),
             "distance km": frame["distance_m"].to_numpy(dtype="float64") / 1000.0,
@@ -171,6 +171,14 @@ def table_view(frame: pd.DataFrame, case: Case) -> pd.DataFrame:
             "explanation": frame["explanation"].astype("object").to_numpy(),
         }
     )
+
+
+def _named(codes: pd.Series) -> pd.Series:
+    """Resource codes with their names (``10 01 05 — solid reaction wastes ...``), each
+    distinct code looked up once."""
+    distinct = pd.unique(codes.astype("object").dropna())
+    names = {c: f"{c} — {resources.describe(str(c))}" for c in distinct}
+    return codes.astype("object").map(names).fillna("")
 
 
 def table_key(frame: pd.DataFrame) -> str:

@@ -111,6 +111,10 @@ def test_page_lists_ranked_candidates_of_the_default_case(page: AppTest) -> None
     case = page.session_state[StateKeys.CASE]
     assert set(table["from"]) <= set(case.sites["name"])
     assert set(table["confidence"]) == {"declared"}  # inferred ones are off by default
+    # codes come with their names: the FGD gypsum of Asnæs, steam by its carrier name
+    resources_shown = set(table["resource"])
+    assert any(r.startswith("10 01 05 — ") and "desulphurisation" in r for r in resources_shown)
+    assert all(" — " in r for r in resources_shown)
     captions = " ".join(c.value for c in page.caption)
     assert "symbiomap" in captions
     assert "upper bound" in captions
