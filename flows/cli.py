@@ -7,10 +7,12 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flows import io
 from flows._errors import CaseReadError, CaseWriteError, ResourceError, SymbioMapError
-from flows.model import Case
+
+if TYPE_CHECKING:
+    from flows.model import Case
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -18,6 +20,8 @@ EXIT_UNREADABLE = 2
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from flows import io  # noqa: PLC0415 - file formats pull geopandas: only when needed
+
     try:
         result = io.load_case(args.path)
     except CaseReadError as err:
@@ -39,6 +43,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _valid_case(path: str) -> Case | int:
     """The case at ``path``, or the exit code after printing why it cannot be used."""
+    from flows import io  # noqa: PLC0415
+
     try:
         result = io.load_case(path)
     except CaseReadError as err:
@@ -52,6 +58,8 @@ def _valid_case(path: str) -> Case | int:
 
 
 def _convert(args: argparse.Namespace) -> int:
+    from flows import io  # noqa: PLC0415
+
     case = _valid_case(args.path)
     if isinstance(case, int):
         return case
@@ -65,12 +73,14 @@ def _convert(args: argparse.Namespace) -> int:
 
 
 def _template(args: argparse.Namespace) -> int:
+    from flows import io  # noqa: PLC0415
+
     print(f"wrote {io.write_template(args.out)}")
     return EXIT_OK
 
 
 def _match(args: argparse.Namespace) -> int:
-    from flows import pipeline, privacy, scoring  # noqa: PLC0415 - heavier imports
+    from flows import io, pipeline, privacy, scoring  # noqa: PLC0415 - heavier imports
     from geo import network as geo_network  # noqa: PLC0415
     from geo.routing import RoadNetwork  # noqa: PLC0415
 
