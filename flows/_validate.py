@@ -75,6 +75,38 @@ class RawTable:
     decimal_comma: bool = False
 
 
+def _floats(series: pd.Series) -> pd.Series:
+    """Mask of the values that are floats (a number cell in Excel), without a per-cell call
+    where the dtype already answers."""
+    if pd.api.types.is_float_dtype(series.dtype):
+        return pd.Series(True, index=series.index) & series.notna()
+    if series.dtype != object or pd.api.types.infer_dtype(series, skipna=True) in {
+        "string",
+        "empty",
+    }:
+        return pd.Series(False, index=series.index)
+    return series.map(lambda v: isinstance(v, float) and not np.isnan(v)).astype(bool)
+
+
+def _integral_floats(series: pd.Series) -> pd.Series:
+    """Mask of the values that are floats holding a whole number (Excel's 1993.0).
+
+    Tested without a per-cell Python call where the dtype already answers: a float column
+    vectorised, a column of strings (every CSV) not at all.
+    """
+    if pd.api.types.is_float_dtype(series.dtype):
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+        return pd.Series(np.isfinite(values) & (np.mod(values, 1) == 0), index=series.index)
+    if series.dtype != object or pd.api.types.infer_dtype(series, skipna=True) in {
+        "string",
+        "empty",
+    }:
+        return pd.Series(False, index=series.index)
+    return series.map(
+        lambda v: isinstance(v, float) and np.isfinite(v) and float(v).is_integer()
+    ).astype(bool)
+
+
 class _Checker:
     """Checks one raw table; adds findings to the shared report."""
 
@@ -84,6 +116,9 @@ class _Checker:
         self.report = report
         self.frame = raw.frame.copy()
         self.keep = pd.Series(True, index=self.frame.index)
+        # text() is asked for the same column by several checks; columns only change in
+        # normalise_columns, which clears this (pandas copy-on-write keeps callers apart).
+        self._text: dict[str, pd.Series] = {}
 
     def add(
         self,
@@ -140,6 +175,7 @@ class _Checker:
                 )
         self.frame = self.frame.rename(columns=renamed)
         self.frame = self.frame.loc[:, ~self.frame.columns.duplicated()]
+        self._text.clear()
         ok = True
         for col in self.spec.required:
             if col not in self.frame.columns:
@@ -158,12 +194,22 @@ class _Checker:
         """Column as stripped text; missing values become <NA>."""
         if col not in self.frame.columns:
             return pd.Series(pd.NA, index=self.frame.index, dtype="string")
-        series = self.frame[col]
+        if col not in self._text:
+            self._text[col] = self._as_text(self.frame[col])
+        return self._text[col]
+
+    @staticmethod
+    def _as_text(series: pd.Series) -> pd.Series:
         out = series.astype("string").str.strip()
-        numeric = series.map(lambda v: isinstance(v, float) and float(v).is_integer())
+        numeric = _integral_floats(series)
         if bool(numeric.any()):
             # Excel hands integers back as floats; "1993.0" should read as "1993".
-            out = out.where(~numeric, series[numeric].map(lambda v: str(int(v))).astype("string"))
+            floats = series[numeric].astype("float64")
+            if bool((floats.abs() < 2**53).all()):
+                whole = floats.astype("int64").astype(str)
+            else:  # beyond int64's exact range: Python ints, as typed
+                whole = floats.map(lambda v: str(int(v)))
+            out = out.where(~numeric, whole.astype("string"))
         return out.mask(out == "", pd.NA)
 
     def require_values(self, col: str, values: pd.Series) -> pd.Series:
@@ -234,7 +280,9 @@ class _Checker:
         spec = self.spec.column(col)
         values = self.text(col).str.lower().str.replace(r"[\s_]+", "-", regex=True)
         if synonyms:
-            mapped = values.map(lambda v: synonyms.get(v, v) if isinstance(v, str) else v)
+            # Look each distinct value up once; a dict map is vectorised, a lambda is not.
+            lookup = {v: synonyms.get(v, v) for v in values.dropna().unique()}
+            mapped = values.map(lookup).astype("string")
             for row, old, new in zip(
                 self.rows(mapped != values),
                 values[mapped != values],
@@ -281,9 +329,6 @@ class _Checker:
 
     def unique(self, col: str, values: pd.Series) -> None:
         dup = values.notna() & values.duplicated(keep="first")
-        first_row = dict(
-            zip(values[values.notna()], self.frame.loc[values.notna(), ROW], strict=True)
-        )
         for value in values[dup].unique():
             for row in self.rows(dup & (values == value)):
                 first = self.frame.loc[(values == value) & ~dup, ROW].iloc[0]
@@ -295,7 +340,6 @@ class _Checker:
                     row=row,
                     field=col,
                 )
-        del first_row
         self.keep &= ~dup
 
     def extras(self) -> list[str]:
@@ -399,8 +443,11 @@ def _quantities(
         .drop_duplicates()
         .itertuples(index=False)
     }
-    pair = pd.Series(list(zip(res.fillna(""), canon.fillna(""), strict=True)), index=qty.index)
-    mismatch = pair.map(lambda rc: not fits.get(rc, True)).astype(bool)
+    # Only the few (resource, unit) pairs that do not fit are compared row by row.
+    mismatch = pd.Series(False, index=qty.index)
+    for (r, c), fit in fits.items():
+        if not fit:
+            mismatch |= ((res == r) & (canon == c)).fillna(False).astype(bool)
     no_unit = unit.isna() & qty.notna()
     bad_unit = unit.notna() & factor.isna()
     wrong_dim = factor.notna() & mismatch
@@ -456,7 +503,9 @@ def _quantities(
 
 
 def _references(checker: _Checker, col: str, values: pd.Series, known: set[str]) -> None:
-    unknown = values.notna() & ~values.isin(known)
+    # Test each distinct id once: isin against a set of 50,000 ids per row is the slow part.
+    missing = [v for v in values.dropna().unique() if v not in known]
+    unknown = values.isin(missing).fillna(False).astype(bool)
     for row, value in zip(checker.rows(unknown), values[unknown], strict=True):
         checker.add(
             "error",
@@ -475,7 +524,8 @@ def _extras_frame(checker: _Checker) -> pd.DataFrame:
     for col in extras.columns:
         values = extras[col]
         if isinstance(values.dtype, pd.StringDtype) or (
-            values.dtype == object and values.map(lambda v: isinstance(v, str) or pd.isna(v)).all()
+            values.dtype == object
+            and pd.api.types.infer_dtype(values, skipna=True) in {"string", "empty"}
         ):
             extras[col] = checker.text(col)
     return extras
@@ -618,11 +668,12 @@ def _geometry_from_columns(checker: _Checker) -> gpd.GeoSeries:
     no_coords = (lat.isna() | lon.isna()) & wkt.isna()
     lat_blank = checker.text("lat").isna()
     blank = no_coords & (lat_blank | checker.text("lon").isna())  # not just unparseable
-    for row, no_lat in zip(checker.rows(blank), lat_blank[blank], strict=True):
+    site = _site_labels(checker)
+    for row, no_lat, who in zip(checker.rows(blank), lat_blank[blank], site[blank], strict=True):
         checker.add(
             "error",
             "E_GEOMETRY_EMPTY",
-            "the site has no coordinates",
+            f"{who} has no coordinates",
             "fill in lat and lon in decimal degrees (WGS84)",
             row=row,
             field="lat" if no_lat else "lon",
@@ -632,23 +683,24 @@ def _geometry_from_columns(checker: _Checker) -> gpd.GeoSeries:
     lon_bad = lon.notna() & ~lon.between(-180, 180)
     out = lat_bad | lon_bad
     swapped = out & lon.between(-90, 90) & lat.between(-180, 180)
-    for row, la, lo in zip(checker.rows(swapped), lat[swapped], lon[swapped], strict=True):
+    for row, la, lo, who in zip(
+        checker.rows(swapped), lat[swapped], lon[swapped], site[swapped], strict=True
+    ):
         checker.add(
             "error",
             "E_COORD_SWAPPED",
-            f"latitude {la:g} is out of range but longitude {lo:g} would be a latitude: "
+            f"{who}: latitude {la:g} is out of range but longitude {lo:g} would be a latitude: "
             "lat and lon look swapped",
             "swap the lat and lon values (lat is north-south, -90..90)",
             row=row,
             field="lat",
         )
-    for row, la, lo in zip(
-        checker.rows(out & ~swapped), lat[out & ~swapped], lon[out & ~swapped], strict=True
-    ):
+    rest = out & ~swapped
+    for row, la, lo, who in zip(checker.rows(rest), lat[rest], lon[rest], site[rest], strict=True):
         checker.add(
             "error",
             "E_COORD_RANGE",
-            f"coordinates lat={la:g}, lon={lo:g} are out of range",
+            f"{who}: coordinates lat={la:g}, lon={lo:g} are out of range",
             "use decimal degrees in WGS84: lat -90..90, lon -180..180 (projected "
             "coordinates belong in a GeoPackage with its CRS)",
             row=row,
@@ -656,7 +708,7 @@ def _geometry_from_columns(checker: _Checker) -> gpd.GeoSeries:
         )
     checker.keep &= ~out
     ok = lat.notna() & lon.notna() & ~out
-    _check_swapped_outliers(checker, lat.where(ok), lon.where(ok))
+    _check_swapped_outliers(checker, lat.where(ok), lon.where(ok), site)
     points = gpd.GeoSeries(
         shapely.points(lon.fillna(0).to_numpy(), lat.fillna(0).to_numpy()),
         index=frame.index,
@@ -691,7 +743,19 @@ def _geometry_from_columns(checker: _Checker) -> gpd.GeoSeries:
     return points
 
 
-def _check_swapped_outliers(checker: _Checker, lat: pd.Series, lon: pd.Series) -> None:
+def _site_labels(checker: _Checker) -> pd.Series:
+    """``site <site_id>`` for each row, so that coordinate findings say which site they mean.
+
+    A row without a site_id has its own E_MISSING_VALUE; here it is just "a site without
+    site_id" (its row is in the finding).
+    """
+    ids = checker.text("site_id")
+    return ("site " + ids).fillna("a site without site_id").astype(object)
+
+
+def _check_swapped_outliers(
+    checker: _Checker, lat: pd.Series, lon: pd.Series, site: pd.Series
+) -> None:
     """Catch swapped lat/lon that are both in range: far from the others, near once swapped."""
     ok = lat.notna() & lon.notna()
     if int(ok.sum()) < 3:
@@ -713,7 +777,7 @@ def _check_swapped_outliers(checker: _Checker, lat: pd.Series, lon: pd.Series) -
         checker.add(
             "error",
             "E_COORD_SWAPPED",
-            f"lat={lat[idx]:g}, lon={lon[idx]:g} lies {km:,.0f}"
+            f"{site[idx]}: lat={lat[idx]:g}, lon={lon[idx]:g} lies {km:,.0f}"
             " km from the other sites, but swapped it falls among them: lat and lon look swapped",
             "swap the lat and lon values",
             row=checker.frame.at[idx, ROW],
@@ -727,18 +791,34 @@ def _check_swapped_outliers(checker: _Checker, lat: pd.Series, lon: pd.Series) -
 
 def check_sites(
     raw: RawTable, report: ValidationReport
-) -> tuple[gpd.GeoDataFrame | None, set[str]]:
+) -> tuple[gpd.GeoDataFrame | None, set[str] | None]:
     """Check the sites table.
 
     Returns
     -------
     tuple
         The typed sites (EPSG:4326) or None if unusable, and every site id the table names
-        (also those of rows with errors, so that flows citing them are not flagged twice).
+        (also those of rows with errors, so that flows citing them are not flagged twice);
+        None instead of the ids when the table cannot tell which ids exist (no rows, or no
+        ``site_id`` column), so that references to sites are not checked against nothing.
     """
     checker = _Checker(raw, report)
+    if len(checker.frame) == 0:
+        # A blank template or a header-only file: nothing else about it is worth reporting.
+        checker.add(
+            "error",
+            "E_NO_SITES",
+            "the case has no sites",
+            f"add at least one row to the {raw.layer or 'sites'} "
+            f"{'sheet' if raw.file.lower().endswith('.xlsx') else 'table'}: one row per site "
+            "with site_id, name, nace, lat and lon",
+        )
+        return None, None
     if not checker.normalise_columns():
-        # Flows citing these ids should not all be flagged unknown because of a missing column.
+        # With site_id present, flows citing these ids are still checked; without it nothing
+        # says which ids exist, and every reference would be a false "unknown site".
+        if "site_id" not in checker.frame.columns:
+            return None, None
         return None, set(checker.text("site_id").dropna())
     site_id = checker.text("site_id")
     checker.require_values("site_id", site_id)
@@ -771,35 +851,45 @@ def check_sites(
 
 
 def _nace_codes(checker: _Checker) -> pd.Series:
+    """Normalise and check the nace column, looking each distinct code up once.
+
+    A case repeats a few hundred codes over many sites; findings are still one per row.
+    """
     raw_values = checker.frame["nace"] if "nace" in checker.frame.columns else None
     codes = checker.text("nace")
     checker.require_values("nace", codes)
-    normalised = codes.map(lambda c: nace.normalise(c) if isinstance(c, str) else None)
-    for idx, code in codes.dropna().items():
-        row = checker.frame.at[idx, ROW]
-        norm = normalised[idx]
-        if norm is None or not nace.is_valid(norm):
-            checker.add(
-                "error",
-                "E_NACE_UNKNOWN",
-                f"NACE code {code!r} is not in {nace.NACE_VERSION}",
-                "use a section letter, division (24), group (24.1) or class (24.10) of NACE "
-                "Rev. 2.1; look codes up with naceconverter or Eurostat's RAMON",
-                row=row,
-                field="nace",
-            )
-            checker.keep[idx] = False
-            continue
-        if raw_values is not None and isinstance(raw_values[idx], float) and len(norm) == 4:
+    lookup: dict[str, str | None] = {}
+    for code in codes.dropna().unique():
+        norm = nace.normalise(code)
+        lookup[code] = norm if norm is not None and nace.is_valid(norm) else None
+    normalised = codes.map(lookup).astype("string")
+    bad = codes.notna() & normalised.isna()
+    for row, code in zip(checker.rows(bad), codes[bad], strict=True):
+        checker.add(
+            "error",
+            "E_NACE_UNKNOWN",
+            f"NACE code {code!r} is not in {nace.NACE_VERSION}",
+            "use a section letter, division (24), group (24.1) or class (24.10) of NACE "
+            "Rev. 2.1; look codes up with naceconverter or Eurostat's RAMON",
+            row=row,
+            field="nace",
+        )
+    checker.keep &= ~bad
+    if raw_values is not None:
+        # 19.2 typed as a number may have been meant as the class 19.20 (Excel dropped the 0).
+        as_number = _floats(raw_values) & (normalised.str.len() == 4).fillna(False).astype(bool)
+        for row, value, norm in zip(
+            checker.rows(as_number), raw_values[as_number], normalised[as_number], strict=True
+        ):
             checker.add(
                 "warning",
                 "W_NACE_AS_NUMBER",
-                f"NACE code stored as the number {raw_values[idx]!r}, read as group {norm}",
+                f"NACE code stored as the number {value!r}, read as group {norm}",
                 "if you meant a class such as 19.20, format the column as text",
                 row=row,
                 field="nace",
             )
-    return normalised.astype("string")
+    return normalised
 
 
 def check_parks(raw: RawTable, report: ValidationReport) -> gpd.GeoDataFrame | None:
@@ -841,14 +931,17 @@ def check_parks(raw: RawTable, report: ValidationReport) -> gpd.GeoDataFrame | N
     return _finish(checker, gpd.GeoDataFrame(out, geometry="geometry", crs=STORAGE_CRS))
 
 
-def check_flows(raw: RawTable, report: ValidationReport, site_ids: set[str]) -> pd.DataFrame | None:
-    """Check the flows table against the known site ids."""
+def check_flows(
+    raw: RawTable, report: ValidationReport, site_ids: set[str] | None
+) -> pd.DataFrame | None:
+    """Check the flows table against the known site ids (None: ids unknown, not checked)."""
     checker = _Checker(raw, report)
     if not checker.normalise_columns():
         return None
     site = checker.text("site_id")
     checker.require_values("site_id", site)
-    _references(checker, "site_id", site, site_ids)
+    if site_ids is not None:
+        _references(checker, "site_id", site, site_ids)
     direction = checker.choice("direction", synonyms=_DIRECTION_SYNONYMS)
     res = _resources(checker)
     qty, unit, canonical, canonical_unit = _quantities(checker, res, required=True)
@@ -876,7 +969,8 @@ def check_flows(raw: RawTable, report: ValidationReport, site_ids: set[str]) -> 
 
 
 def _check_temperatures(checker: _Checker, res: pd.Series, temperature: pd.Series) -> None:
-    needs = res.map(lambda r: isinstance(r, str) and resources.needs_temperature(r)).astype(bool)
+    needs_of = {r: resources.needs_temperature(r) for r in res.dropna().unique()}
+    needs = res.map(needs_of).fillna(False).astype(bool)
     missing = needs & temperature.isna() & checker.text("temperature_c").isna()
     for row, resource in zip(checker.rows(missing), res[missing], strict=True):
         checker.add(
@@ -903,9 +997,9 @@ def _check_temperatures(checker: _Checker, res: pd.Series, temperature: pd.Serie
 
 
 def check_exchanges(
-    raw: RawTable, report: ValidationReport, site_ids: set[str]
+    raw: RawTable, report: ValidationReport, site_ids: set[str] | None
 ) -> pd.DataFrame | None:
-    """Check the exchanges table against the known site ids."""
+    """Check the exchanges table against the known site ids (None: ids unknown, not checked)."""
     checker = _Checker(raw, report)
     if not checker.normalise_columns():
         return None
@@ -913,7 +1007,8 @@ def check_exchanges(
     to_site = checker.text("to_site")
     for col, values in (("from_site", from_site), ("to_site", to_site)):
         checker.require_values(col, values)
-        _references(checker, col, values, site_ids)
+        if site_ids is not None:
+            _references(checker, col, values, site_ids)
     same = from_site.notna() & (from_site == to_site)
     for row in checker.rows(same):
         checker.add(
@@ -1012,17 +1107,37 @@ def check_metadata(raw: RawTable, report: ValidationReport) -> dict[str, str]:
 
 
 def _with_family(frame: pd.DataFrame) -> pd.DataFrame:
-    frame["family"] = (
-        frame["resource"]
-        .map(lambda r: resources.family_of(r) if isinstance(r, str) else pd.NA)
-        .astype("string")
-    )
+    family_of = {r: resources.family_of(r) for r in frame["resource"].dropna().unique()}
+    frame["family"] = frame["resource"].map(family_of).astype("string")
     return frame
 
 
 def _finish(checker: _Checker, frame: Any) -> Any:
     """Keep only rows without errors and reset to a clean 0..n index."""
     return frame.loc[checker.keep.to_numpy()].reset_index(drop=True)
+
+
+def note_unchecked(
+    report: ValidationReport, *, file: str, cited_by: list[str], target: str, column: str
+) -> None:
+    """One note that references from ``cited_by`` to ``target.column`` were not checked.
+
+    A cross-table check against a table or column that already has a blocking error would only
+    repeat that error once per row ("site 'x' is unknown" a hundred times for one renamed
+    column), so it is skipped and this note says so instead.
+    """
+    if not cited_by:
+        return
+    report.add(
+        file=file,
+        layer=target,
+        severity="info",
+        code="I_REFERENCES_NOT_CHECKED",
+        message=f"the {column} values cited by {' and '.join(cited_by)} were not checked "
+        f"against the {target} table because of the error in {target} reported above",
+        hint=f"fix the {target} table and load the case again",
+        field=column,
+    )
 
 
 def check_site_parks(

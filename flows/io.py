@@ -454,9 +454,18 @@ def _build(raw: dict[str, RawTable], report: ValidationReport, label: str) -> Ca
     if sites is not None:
         case.sites = add_site_sectors(sites)
     parks_ok = _build_parks(raw, report, case)
-    if sites is not None and len(case.sites) and parks_ok:
-        _validate.check_site_parks(
-            case.sites, set(case.parks["park_id"].dropna()), report, file=raw["sites"].file
+    if sites is not None:
+        _check_site_parks(raw, report, case, parks_ok=parks_ok)
+    citing = [t for t in ("flows", "exchanges") if t in raw and len(raw[t].frame)]
+    if site_ids is None:
+        # The sites table failed in a way that leaves its ids unknown (no site_id column, no
+        # rows): one note instead of an "unknown site" error for every flow and exchange.
+        _validate.note_unchecked(
+            report,
+            file=raw["sites"].file,
+            cited_by=[raw[t].file for t in citing],
+            target="sites",
+            column="site_id",
         )
     for table, check in (
         ("flows", _validate.check_flows),
@@ -473,6 +482,28 @@ def _build(raw: dict[str, RawTable], report: ValidationReport, label: str) -> Ca
     if "metadata" in raw:
         case.metadata = _validate.check_metadata(raw["metadata"], report)
     return None if report.has_errors else case
+
+
+def _check_site_parks(
+    raw: dict[str, RawTable], report: ValidationReport, case: Case, *, parks_ok: bool
+) -> None:
+    """Check the park ids sites name, or note that a broken parks layer prevented it."""
+    if not bool(case.sites["park_id"].notna().any()):
+        return
+    if parks_ok:
+        _validate.check_site_parks(
+            case.sites, set(case.parks["park_id"].dropna()), report, file=raw["sites"].file
+        )
+    else:
+        # The parks file may be unreadable (so not in raw): name the file its error names.
+        parks_file = next((f.file for f in report.errors if f.layer == "parks"), "parks")
+        _validate.note_unchecked(
+            report,
+            file=raw["parks"].file if "parks" in raw else parks_file,
+            cited_by=[raw["sites"].file],
+            target="parks",
+            column="park_id",
+        )
 
 
 def _build_parks(raw: dict[str, RawTable], report: ValidationReport, case: Case) -> bool:

@@ -45,13 +45,18 @@ def empty_parks() -> gpd.GeoDataFrame:
 
 def add_site_sectors(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Add ``nace_section`` (letter) and ``sector`` (section title) from the ``nace`` column."""
-    sections = sites["nace"].map(
-        lambda c: nace.section_of(c) if isinstance(c, str) and nace.is_valid(c) else pd.NA
-    )
+    # Look each distinct code up once: a case repeats a few hundred codes over many sites.
+    codes = sites["nace"]
+    section_of = {
+        c: nace.section_of(c)
+        for c in codes.dropna().unique()
+        if isinstance(c, str) and nace.is_valid(c)
+    }
+    sections = codes.map(section_of).astype("string")
     geometry = sites.geometry.name
     out = sites.drop(columns=[*DERIVED_COLUMNS["sites"], geometry], errors="ignore")
-    out["nace_section"] = sections.astype("string")
-    out["sector"] = sections.map(lambda s: nace.SECTION_NAMES.get(s, pd.NA)).astype("string")
+    out["nace_section"] = sections
+    out["sector"] = sections.map(nace.SECTION_NAMES).astype("string")
     return gpd.GeoDataFrame(
         out.assign(geometry=sites.geometry.values), geometry="geometry", crs=sites.crs
     )

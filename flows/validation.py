@@ -11,6 +11,9 @@ import pandas as pd
 Severity = Literal["error", "warning", "info"]
 _ORDER = {"error": 0, "warning": 1, "info": 2}
 
+FRAME_COLUMNS = ["severity", "message", "hint", "file", "layer", "row", "field", "code"]
+"""Columns of :meth:`ValidationReport.to_frame`, in display order."""
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -25,7 +28,8 @@ class Finding:
     row
         Where to look: the line number in a CSV or the row number in a spreadsheet (the header is
         row 1), the feature number (1-based) in a GeoPackage or GeoJSON layer; None for the
-        whole table.
+        whole table. Always a plain ``int`` or None (a numpy integer or a missing value given
+        here is converted), so that tables and text show a number or nothing.
     field
         The column concerned, None for the whole row or table.
     severity
@@ -46,6 +50,16 @@ class Finding:
     code: str
     message: str
     hint: str = ""
+
+    def __post_init__(self) -> None:
+        # Checks pass row numbers straight from pandas (numpy int64, NaN or pd.NA for "no
+        # row"); store them as int or None so that no table ever shows "None" or "4.0".
+        row: object = self.row
+        if row is not None and bool(pd.isna(row)):
+            row = None
+        elif row is not None:
+            row = int(row)  # type: ignore[call-overload]
+        object.__setattr__(self, "row", row)
 
     def format(self) -> str:
         """One line: ``file, layer sites, row 4, field nace: error E_NACE: message (hint)``."""
@@ -120,12 +134,15 @@ class ValidationReport:
         )
 
     def to_frame(self) -> pd.DataFrame:
-        """The findings as a table, errors first (columns file, layer, row, field, ...)."""
-        columns = ["file", "layer", "row", "field", "severity", "code", "message", "hint"]
+        """The findings as a table, errors first.
+
+        Columns ``severity, message, hint, file, layer, row, field, code``: what a reader needs
+        first comes first. ``row`` is ``Int64`` and the text columns are ``string``, so a
+        table-level finding shows a missing value there, never the text "None".
+        """
         ordered = sorted(self.findings, key=lambda f: _ORDER[f.severity])
-        frame = pd.DataFrame([asdict(f) for f in ordered], columns=columns)
-        frame["row"] = frame["row"].astype("Int64")
-        return frame
+        frame = pd.DataFrame([asdict(f) for f in ordered], columns=FRAME_COLUMNS)
+        return frame.astype({c: "Int64" if c == "row" else "string" for c in FRAME_COLUMNS})
 
     def format(self) -> str:
         """The whole report as text, errors first, then the summary line."""
