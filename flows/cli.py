@@ -85,8 +85,8 @@ def _match(args: argparse.Namespace) -> int:
     from geo.routing import RoadNetwork  # noqa: PLC0415
 
     out = Path(args.out)
-    if out.suffix.lower() not in {".gpkg", ".csv"}:
-        print(f"error: {out.name}: --out must end in .gpkg or .csv", file=sys.stderr)
+    if out.suffix.lower() not in {".gpkg", ".csv", ".parquet"}:
+        print(f"error: {out.name}: --out must end in .gpkg, .parquet or .csv", file=sys.stderr)
         return EXIT_UNREADABLE
     case = _valid_case(args.path)
     if isinstance(case, int):
@@ -102,9 +102,7 @@ def _match(args: argparse.Namespace) -> int:
     analysis = pipeline.analyse(case, network=road, options=options)
     tier = privacy.check_tier(args.tier)
     shown = analysis.view(tier=tier)
-    written = io.write_candidates(
-        shown, case, out, parameters=analysis.parameters, include_confidential=True
-    )
+    written = io.write_candidates(shown, case, out, parameters=analysis.parameters)
     print(scoring.summary_table(shown, analysis.totals(tier=tier)))
     print(f"{len(analysis)} candidates ({analysis.parameter_set}, {tier} view); wrote {written}")
     return EXIT_OK
@@ -158,7 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="also suggest exchanges inferred from sector codes (flagged)",
     )
     match.add_argument("--carbon-price", type=float, help="EUR per t CO2e (default: the set's)")
-    match.add_argument("--out", required=True, help="target .gpkg (lines) or .csv")
+    match.add_argument(
+        "--out", required=True, help="target .gpkg or .parquet (GeoParquet lines), or .csv"
+    )
     match.add_argument(
         "--tier",
         choices=("owner", "public"),

@@ -34,7 +34,6 @@ from flows._errors import CaseReadError, CaseValidationError, CaseWriteError
 from flows._validate import ROW, RawTable
 from flows.model import Case, add_site_sectors
 from flows.schema import REQUIRED_TABLES, SCHEMA, TABLES
-from flows.scoring import mask_confidential
 from flows.validation import ValidationReport
 from geo.crs import STORAGE_CRS
 
@@ -759,6 +758,10 @@ def template_xlsx_bytes() -> bytes:
         return write_template(Path(tmp) / "template.xlsx").read_bytes()
 
 
+CANDIDATE_SUFFIXES = (".csv", ".gpkg", ".parquet")
+"""File types :func:`write_candidates` writes."""
+
+
 def candidate_lines(candidates: pd.DataFrame, case: Case) -> gpd.GeoDataFrame:
     """Candidates as straight lines from the supplying to the receiving site (EPSG:4326)."""
     anchors = case.sites.set_index("site_id").geometry.representative_point()
@@ -788,21 +791,19 @@ def write_candidates(
     target: str | os.PathLike[str],
     *,
     parameters: object | None = None,
-    include_confidential: bool = False,
 ) -> Path:
-    """Write scored candidates as ``.csv`` or ``.gpkg`` (a LineString ``candidates`` layer and,
-    when given, the ``parameters`` table they were computed with), atomically.
+    """Write scored candidates as ``.csv``, ``.gpkg`` or ``.parquet``, atomically.
 
-    Quantities of candidates involving a confidential flow are blanked unless
-    ``include_confidential`` (files travel; confidentiality is the first barrier in practice).
+    GeoPackage: a LineString ``candidates`` layer and, when given, the ``parameters`` table
+    they were computed with. GeoParquet: the lines, with the parameter set's version in every
+    row (``parameter_set``). Both are written through Arrow. The frame is written as it is:
+    pass it through :mod:`flows.privacy` first (files travel; this function never masks).
     """
     path = Path(target)
     suffix = path.suffix.lower()
-    if suffix not in {".csv", ".gpkg"}:
-        msg = f"{path.name}: candidates are written as .csv or .gpkg"
+    if suffix not in CANDIDATE_SUFFIXES:
+        msg = f"{path.name}: candidates are written as {', '.join(CANDIDATE_SUFFIXES)}"
         raise CaseWriteError(msg)
-    if not include_confidential:
-        candidates = mask_confidential(candidates)
     plain = _plain(
         candidates.astype(
             {c: "string" for c in candidates.columns if str(candidates[c].dtype) == "category"}
@@ -812,9 +813,13 @@ def write_candidates(
         with _atomic_file(path) as tmp:
             if suffix == ".csv":
                 plain.to_csv(tmp, index=False)
+            elif suffix == ".parquet":
+                candidate_lines(plain, case).to_parquet(tmp, index=False)
             else:
                 lines = candidate_lines(plain, case)
-                pyogrio.write_dataframe(lines, tmp, layer="candidates", driver="GPKG")
+                pyogrio.write_dataframe(
+                    lines, tmp, layer="candidates", driver="GPKG", use_arrow=True
+                )
                 if parameters is not None:
                     frame = parameters.to_frame()  # type: ignore[attr-defined]
                     pyogrio.write_dataframe(frame, tmp, layer="parameters", driver="GPKG")

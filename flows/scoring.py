@@ -455,25 +455,3 @@ def summary_table(shown: pd.DataFrame, totals: Totals, *, top: int = 15) -> str:
             "withheld and not in these totals (--tier owner shows them)"
         )
     return "\n".join(lines)
-
-
-QUANTITY_COLUMNS = (
-    "supply_quantity",
-    "demand_quantity",
-    "quantity",
-    "delivered_quantity",
-    "tonne_km",
-)
-
-
-def mask_confidential(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy for shared views: quantities of candidates that involve a confidential flow are
-    blanked (money and CO2 figures stay, so the opportunity is visible but not the volume)."""
-    if "confidential" not in frame or not bool(frame["confidential"].any()):
-        return frame
-    out = frame.copy()
-    secret = out["confidential"].to_numpy(dtype=bool)
-    for col in QUANTITY_COLUMNS:
-        if col in out:
-            out.loc[secret, col] = np.nan
-    return out

@@ -213,7 +213,7 @@ def candidates_file(
     with tempfile.TemporaryDirectory(prefix="symbiomap-syn-") as folder:
         path = Path(folder) / f"candidates.{fmt}"
         # ``frame`` has been through flows.privacy already: write it as it is.
-        flows_io.write_candidates(frame, case, path, parameters=params, include_confidential=True)
+        flows_io.write_candidates(frame, case, path, parameters=params)
         return path.read_bytes()
 
 

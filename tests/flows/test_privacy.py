@@ -7,6 +7,7 @@ import dataclasses
 import re
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
@@ -108,13 +109,14 @@ def test_public_files_hold_no_hidden_quantity(
     analysis: pipeline.Analysis, secret_case: Case, hidden: np.ndarray, tmp_path: Path
 ) -> None:
     public = analysis.view(tier="public")
-    csv = io.write_candidates(public, secret_case, tmp_path / "c.csv", include_confidential=True)
+    csv = io.write_candidates(public, secret_case, tmp_path / "c.csv")
     _assert_frame_clean(pd.read_csv(csv), hidden, "CSV")
     gpkg = io.write_candidates(
-        public, secret_case, tmp_path / "c.gpkg", parameters=analysis.parameters,
-        include_confidential=True,
-    )  # fmt: skip
+        public, secret_case, tmp_path / "c.gpkg", parameters=analysis.parameters
+    )
     _assert_frame_clean(pyogrio.read_dataframe(gpkg, layer="candidates"), hidden, "GPKG")
+    parquet = io.write_candidates(public, secret_case, tmp_path / "c.parquet")
+    _assert_frame_clean(gpd.read_parquet(parquet), hidden, "GeoParquet")
 
 
 def test_public_case_keeps_sites_and_resources_but_not_amounts(
