@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -64,7 +64,7 @@ class Settings:
     """
 
     offline: bool = False
-    cache_dir: Path = DEFAULT_CACHE_DIR.expanduser()
+    cache_dir: Path = field(default_factory=DEFAULT_CACHE_DIR.expanduser)
     connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S
     requests_timeout_s: float = DEFAULT_REQUESTS_TIMEOUT_S
 

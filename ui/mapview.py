@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-import html
 import json
 import math
-import os
-import re
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
@@ -16,9 +13,13 @@ import pandas as pd
 from branca.element import MacroElement
 from jinja2 import Template
 
+from datasets import settings
 from flows.nace import SECTION_NAMES
 from flows.resources import FAMILIES
 from ui.assets import make_offline
+from ui.text import escape_markdown, nace_label, resource_label
+from ui.text import html_text as _text
+from ui.text import plain as _plain
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -53,8 +54,8 @@ __all__ = [
     "site_features",
 ]
 
-OFFLINE_ENV = "SYMBIOMAP_OFFLINE"
-"""Set this environment variable to ``1`` to draw no tile layer (no request leaves the machine)."""
+OFFLINE_ENV = settings.OFFLINE_ENV
+"""Set it to ``1`` to draw no tile layer (read once by :mod:`datasets.settings`)."""
 
 MIN_WEIGHT_PX = 2.0
 MAX_WEIGHT_PX = 9.0
@@ -79,32 +80,15 @@ ROUTE_CASING_COLOUR = "#111111"
 ROUTE_WEIGHT_PX = 6
 """The selected exchange's road route: a yellow dashed line on a black casing."""
 
-_MARKDOWN_SPECIAL = re.compile(r"[\\`*_{}\[\]()#+\-.!|<>~$:]")
 _STATUS_OPACITY = {"active": 0.9, "planned": 0.6, "historical": 0.45}
 
 
 def offline_mode() -> bool:
-    """Whether ``SYMBIOMAP_OFFLINE=1`` asks for a map without any tile layer."""
-    return os.environ.get(OFFLINE_ENV, "").strip() == "1"
+    """Whether the settings (``SYMBIOMAP_OFFLINE=1``) ask for a map without any tile layer.
 
-
-def _plain(value: object) -> str:
-    """Return ``value`` as text; missing values (None, NaN, NA) become an empty string."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return ""
-    if isinstance(value, float) and math.isnan(value):
-        return ""
-    return str(value)
-
-
-def _text(value: object) -> str:
-    """Return ``value`` as HTML-escaped text; missing values become an empty string."""
-    return html.escape(_plain(value))
-
-
-def escape_markdown(text: str) -> str:
-    """Escape Markdown syntax so user text (a case name) shows literally in ``st.caption``."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\g<0>", text)
+    Read through :func:`datasets.settings.get`, the one place the environment is read.
+    """
+    return settings.get().offline
 
 
 def _format_number(value: float) -> str:
@@ -146,7 +130,7 @@ def site_features(case: Case) -> dict[str, Any]:
                     "name": _text(row["name"]),
                     "section": _text(section),
                     "sector": _text(f"{section} – {sector}" if section else ""),
-                    "nace": _text(row.get("nace")),
+                    "nace": _text(nace_label(row.get("nace"))),
                     "kind": _text(row.get("kind")),
                     "park": _text(parks.get(park_id, park_id)),
                 },
@@ -260,7 +244,7 @@ def exchange_features(case: Case, distances: pd.DataFrame | None = None) -> dict
                         f"{names.get(row['from_site'], row['from_site'])} → "
                         f"{names.get(row['to_site'], row['to_site'])}"
                     ),
-                    "resource": _text(row["resource"]),
+                    "resource": _text(resource_label(row["resource"])),
                     "family": _text(_family_label(row.get("family"))),
                     "quantity": _text(_quantity_text(row)),
                     "mode": _text(row.get("mode")),

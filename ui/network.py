@@ -22,10 +22,10 @@ import streamlit as st
 from scipy.sparse import csgraph
 
 import datasets
-from geo import distance, modes, osm
+from geo import NetworkAreaError, distance, modes, osm
 from geo import network as geo_network
 from geo.routing import ACCESS_SPEED_KPH, DEFAULT_MAX_ACCESS_M, RoadNetwork
-from ui.state import StateKeys
+from ui.keys import StateKeys
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -37,6 +37,7 @@ __all__ = [
     "NETWORK_FILE_TYPES",
     "ROUTED_MODES",
     "LoadedNetwork",
+    "NetworkCoverage",
     "Route",
     "bundled_network_path",
     "cached_distances",
@@ -47,6 +48,7 @@ __all__ = [
     "exchange_label",
     "exchange_route",
     "load_network_file",
+    "network_coverage",
     "network_from_upload",
 ]
 
@@ -151,9 +153,19 @@ def bundled_network_path(case_label: str | None) -> Path | None:
     return None
 
 
-def download_box_km(case: Case, *, margin_m: float = 2000.0) -> tuple[float, float]:
-    """Width and height in km of the box :func:`geo.network.graph_from_case` would download."""
-    west, south, east, north = osm.case_bbox(case, margin_m=margin_m)
+def download_box_km(case: Case, *, margin_m: float = 2000.0) -> tuple[float, float] | None:
+    """Width and height in km of the box :func:`geo.network.graph_from_case` would download.
+
+    Returns
+    -------
+    tuple of float, or None
+        ``(width_km, height_km)``; None when the case has no located site, so there is no
+        box to download (the page says so instead of showing the error).
+    """
+    try:
+        west, south, east, north = osm.case_bbox(case, margin_m=margin_m)
+    except NetworkAreaError:
+        return None
     mid_lat = (south + north) / 2
     width = distance.geodesic_m(
         np.array([west]), np.array([mid_lat]), np.array([east]), np.array([mid_lat])
@@ -177,6 +189,69 @@ def download_network(case: Case, *, progress: Progress = _quiet) -> LoadedNetwor
     progress("Downloading the roads around the sites from OpenStreetMap…")
     graph = geo_network.graph_from_case(case)
     return _prepare(graph, label="OpenStreetMap download", progress=progress)
+
+
+# -- coverage ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NetworkCoverage:
+    """How many of a case's sites a road network reaches.
+
+    Attributes
+    ----------
+    sites
+        Number of sites of the case.
+    on_network
+        Sites within ``max_access_m`` of a road node (they are routed).
+    nearest_m
+        Straight distance from the closest site to its nearest road node, metres (NaN when
+        the case has no site).
+    max_access_m
+        The access distance used, metres.
+    """
+
+    sites: int
+    on_network: int
+    nearest_m: float
+    max_access_m: float
+
+    @property
+    def ready(self) -> bool:
+        """Whether at least one site is on the network (otherwise no distance is by road)."""
+        return self.on_network > 0
+
+    def describe(self) -> str:
+        """A plain sentence on the coverage, or "" when every site is on the network."""
+        if self.on_network == self.sites:  # all sites reached (or no site at all)
+            return ""
+        limit = f"{self.max_access_m / 1000:,.1f} km"
+        if not self.ready:
+            return (
+                f"This road network covers none of the case's {self.sites} sites (nearest is "
+                f"{self.nearest_m / 1000:,.0f} km away, more than {limit}): load a network of "
+                "the case's area."
+            )
+        off = self.sites - self.on_network
+        return (
+            f"{off} of the case's {self.sites} sites are more than {limit} from this road "
+            "network, so their distances are estimated."
+        )
+
+
+def network_coverage(
+    case: Case, net: LoadedNetwork, *, max_access_m: float = DEFAULT_MAX_ACCESS_M
+) -> NetworkCoverage:
+    """Snap the case's sites to ``net`` as routing does and count those within reach."""
+    if case.sites.empty:
+        return NetworkCoverage(0, 0, math.nan, max_access_m)
+    snapped = net.road.snap(case.sites.geometry.reset_index(drop=True), max_access_m=max_access_m)
+    return NetworkCoverage(
+        sites=len(snapped),
+        on_network=int((~snapped["off_network"]).sum()),
+        nearest_m=float(snapped["access_m"].min()),
+        max_access_m=max_access_m,
+    )
 
 
 # -- distances ---------------------------------------------------------------------------

@@ -10,83 +10,23 @@ import streamlit as st
 
 import datasets
 from flows.io import load_case
-from ui.mapview import escape_markdown
+from ui.keys import StateKeys
+from ui.text import escape_markdown
 
 if TYPE_CHECKING:
     from flows.io import LoadResult
     from ui.network import LoadedNetwork
 
 __all__ = [
-    "StateKeys",
+    "StateKeys",  # re-exported from ui.keys for callers
     "apply_result",
     "clear_network",
     "init_state",
     "load_bundled",
     "load_upload",
+    "record_load_error",
     "set_network",
 ]
-
-
-class StateKeys:
-    """Names of the values a session keeps in ``st.session_state``."""
-
-    CASE = "case"
-    """The current :class:`flows.model.Case`, or None."""
-    CASE_LABEL = "case_label"
-    """Where the current case came from (bundled name or uploaded file name)."""
-    REPORT = "report"
-    """The :class:`flows.validation.ValidationReport` of the latest load attempt, or None."""
-    REPORT_LABEL = "report_label"
-    """Which input the report is about."""
-    LOAD_ERROR = "load_error"
-    """Markdown-escaped message of the latest input that could not be read at all, or None."""
-    UPLOAD = "upload"
-    """Key of the file uploader widget."""
-    UPLOAD_ID = "upload_id"
-    """``file_id`` of the upload handled last, so a rerun does not load it again."""
-    BUNDLED_CHOICE = "bundled_choice"
-    """Key of the bundled-case select box."""
-    NETWORK = "network"
-    """The road network of the current case (:class:`ui.network.LoadedNetwork`), or None."""
-    NETWORK_ERROR = "network_error"
-    """Markdown-escaped message of the latest network that could not be built, or None."""
-    NETWORK_UPLOAD = "network_upload"
-    """Key of the road network file uploader widget."""
-    NETWORK_UPLOAD_ID = "network_upload_id"
-    """``file_id`` of the network upload handled last, so a rerun does not build it again."""
-    DISTANCES = "distances"
-    """``(case, network, frame)``: the exchange distances computed last, reused while the case
-    and network are the same objects (see :func:`ui.network.cached_distances`)."""
-    ROUTE_CHOICE = "route_choice"
-    """Key of the select box of the exchange whose road route is drawn."""
-    ROUTE = "route"
-    """``(network, case, from_site, to_site, route)``: the route computed last."""
-    SYNERGY_RUNS = "synergy_runs"
-    """``(case, network, {MatchOptions: candidates})``: matching results of this case on this
-    network, reused while both are the same objects (see :func:`ui.synergies.cached_candidates`)."""
-    SYNERGY_SCORES = "synergy_scores"
-    """``(candidates, parameter version, carbon price, scored)``: the scores computed last."""
-    SYN_INFERRED = "syn_inferred"
-    """Key of the "include inferred candidates" checkbox."""
-    SYN_MAX_KM = "syn_max_km"
-    """Key of the optional maximum distance (km) that overrides the library's, for matching."""
-    SYN_CARBON_PRICE = "syn_carbon_price"
-    """Key of the carbon price (EUR/t CO2e) input."""
-    SYN_FAMILIES = "syn_families"
-    """Key of the resource family filter (empty: every family)."""
-    SYN_BASES = "syn_bases"
-    """Key of the declared/inferred filter (empty: both)."""
-    SYN_SCOPES = "syn_scopes"
-    """Key of the within-park / across-parks / outside-parks filter (empty: all)."""
-    SYN_FILTER_KM = "syn_filter_km"
-    """Key of the table's maximum distance filter (km; None: no limit)."""
-    SYN_MIN_QUANTITY = "syn_min_quantity"
-    """Prefix of the minimum quantity inputs, one per canonical unit (``syn_min_quantity_t/yr``)."""
-    SYN_TABLE = "syn_table"
-    """Prefix of the ranked table's key; the rest is a digest of the rows shown, so a new table
-    starts with no selection (see :func:`ui.synergies.table_key`)."""
-    SYN_SUGGEST_NACE = "syn_suggest_nace"
-    """Key of the NACE code input of the "What could this sector feed?" box."""
 
 
 @st.cache_data(show_spinner="Loading bundled case…")
@@ -155,6 +95,24 @@ def apply_result(result: LoadResult, *, label: str) -> bool:
     clear_network()
     st.session_state.pop(StateKeys.ROUTE_CHOICE, None)
     return True
+
+
+def record_load_error(message: str, *, label: str) -> None:
+    """Record an input that could not be read at all; the current case is kept.
+
+    The previous input's report is dropped, so the page never shows a report of another file
+    under the new file's error.
+
+    Parameters
+    ----------
+    message
+        Why the input could not be read (plain text; escaped here for Markdown).
+    label
+        How the input is called (the uploaded file name).
+    """
+    st.session_state[StateKeys.REPORT] = None
+    st.session_state[StateKeys.REPORT_LABEL] = label
+    st.session_state[StateKeys.LOAD_ERROR] = escape_markdown(message)
 
 
 def clear_network() -> None:

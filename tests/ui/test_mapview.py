@@ -12,11 +12,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from datasets import settings
+from flows import nace, resources
 from flows.model import Case
 from flows.resources import FAMILIES
 from geo.distance import geodesic_m, od_table
-from ui import assets, mapview
-from ui.mapview import build_map, case_summary, line_weights
+from ui import assets, mapview, text
+from ui.mapview import (
+    build_map,
+    case_summary,
+    exchange_features,
+    line_weights,
+    site_features,
+)
 from ui.network import LoadedNetwork, Route, exchange_distances, exchange_route
 
 MALICIOUS_NAME = "<script>alert(1)</script>"  # the name the tiny_case fixture gives a site
@@ -177,11 +185,22 @@ def test_offline_env_drops_the_tile_layer(tiny_case: Case, monkeypatch: pytest.M
     def tile_layers(m: folium.Map) -> list[folium.TileLayer]:
         return [c for c in m._children.values() if isinstance(c, folium.TileLayer)]
 
-    monkeypatch.setenv(mapview.OFFLINE_ENV, "1")
+    # The environment is read once per process by datasets.settings; a test passes a value.
+    monkeypatch.setattr(settings, "get", lambda: settings.Settings(offline=True))
     assert tile_layers(build_map(tiny_case)) == []
     assert "tile.openstreetmap.org" not in build_map(tiny_case).get_root().render()
-    monkeypatch.delenv(mapview.OFFLINE_ENV)
+    monkeypatch.setattr(settings, "get", lambda: settings.Settings(offline=False))
     assert len(tile_layers(build_map(tiny_case))) == 1
+
+
+def test_offline_mode_follows_the_settings_not_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(settings, "get", lambda: settings.Settings(offline=False))
+    monkeypatch.setenv(mapview.OFFLINE_ENV, "1")
+    assert not mapview.offline_mode()
+    monkeypatch.setattr(settings, "get", lambda: settings.Settings(offline=True))
+    assert mapview.offline_mode()
 
 
 def test_leaflet_css_inlines_its_images() -> None:
@@ -362,3 +381,24 @@ def test_exchange_with_an_unknown_mode_gets_no_distance(tiny_case: Case) -> None
     pairs = exchanges.iloc[[0]][["from_site", "to_site"]]
     expected = od_table(tiny_case.sites, mode="road", pairs=pairs)["distance_m"].iloc[0]
     assert distances["distance_m"].iloc[0] == pytest.approx(expected)
+
+
+def test_tooltips_name_the_ewc_and_nace_codes(tiny_case: Case) -> None:
+    sites = {
+        f["properties"]["site_id"]: f["properties"] for f in site_features(tiny_case)["features"]
+    }
+    assert sites["works"]["nace"] == html.escape(f"23.62 — {nace.title('23.62')}")
+    lines = exchange_features(tiny_case)["features"]
+    gypsum = next(
+        f["properties"] for f in lines if f["properties"]["resource"].startswith("10 01 05")
+    )
+    assert gypsum["resource"] == html.escape(f"10 01 05 — {resources.describe('10 01 05')}")
+    assert "desulphurisation" in gypsum["resource"]
+
+
+def test_code_labels_fall_back_to_the_code() -> None:
+    assert text.nace_label("23.52") == "23.52 — Manufacture of lime and plaster"
+    assert text.resource_label("not-a-resource") == "not-a-resource"
+    assert text.nace_label("99.99x") == "99.99x"
+    assert text.nace_label(None) == ""
+    assert text.resource_label(float("nan")) == ""

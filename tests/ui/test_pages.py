@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 import datasets
 import geo
+from flows import resources
 from flows._errors import CaseReadError
 from flows.io import case_to_bytes
 from ui import network
@@ -78,7 +79,10 @@ def test_data_page_loads_a_bundled_case_and_shows_its_report(app: AppTest) -> No
     report = at.session_state[StateKeys.REPORT]
     if report.findings:
         frame = at.dataframe[0].value
-        assert list(frame.columns[:6]) == ["file", "layer", "row", "field", "severity", "code"]
+        assert list(frame.columns[:8]) == [
+            "severity", "message", "hint", "file", "layer", "row", "field", "code",
+        ]  # fmt: skip
+        assert str(frame["row"].dtype) == "Int64"
     assert len(at.tabs) == 3
     assert len(at.get("download_button")) == 4
 
@@ -117,6 +121,29 @@ def test_an_unreadable_upload_shows_an_error_and_the_app_keeps_running(app: AppT
     assert escape_markdown("broken.zip") in at.error[0].value
     at.switch_page("ui/pages/map.py").run()
     assert not at.exception
+
+
+def test_an_unreadable_upload_after_a_good_one_clears_the_old_report(
+    app: AppTest, tiny_case: Case
+) -> None:
+    at = _data_page(app)
+    at.file_uploader(key=StateKeys.UPLOAD).upload("no-sites.zip", _zip_without_sites()).run()
+    assert at.dataframe  # the first file's report is on screen
+    at.file_uploader(key=StateKeys.UPLOAD).upload("x.gpkg", b"garbage").run()
+    assert not at.exception, at.exception
+    assert at.session_state[StateKeys.REPORT] is None
+    assert at.session_state[StateKeys.REPORT_LABEL] == "x.gpkg"
+    assert any(escape_markdown("x.gpkg") in e.value for e in at.error)
+    assert not any("Validation report" in s.value for s in at.subheader)
+    assert all("severity" not in d.value.columns for d in at.dataframe)
+
+
+def test_report_rows_show_as_numbers_with_blanks(app: AppTest) -> None:
+    at = _data_page(app)
+    at.file_uploader(key=StateKeys.UPLOAD).upload("no-sites.zip", _zip_without_sites()).run()
+    frame = at.dataframe[0].value
+    assert str(frame["row"].dtype) == "Int64"
+    assert "None" not in frame.astype("string").fillna("").to_numpy().ravel().tolist()
 
 
 def test_load_upload_reads_bytes_under_the_uploaded_name(tiny_case: Case) -> None:
@@ -171,6 +198,15 @@ def test_without_a_network_the_page_says_distances_are_estimated(app: AppTest) -
     download = next(b for b in app.button if b.label == "Download from OpenStreetMap")
     assert download.disabled
     assert any("too wide to download" in c.value for c in app.caption)
+
+
+def test_the_distance_table_names_the_resources(app: AppTest) -> None:
+    case = app.session_state[StateKeys.CASE]
+    table = _distance_table(app)
+    gypsum = case.exchanges["resource"] == "10 01 05"
+    assert gypsum.any()
+    shown = set(table.loc[gypsum.to_numpy(), "resource"])
+    assert shown == {"10 01 05 — " + resources.describe("10 01 05")}
 
 
 def test_uploading_the_kotka_extract_measures_exchanges_on_the_roads(

@@ -10,8 +10,9 @@ import streamlit as st
 import datasets
 from flows._errors import CaseReadError
 from flows.io import case_to_bytes, template_xlsx_bytes
-from ui.mapview import escape_markdown
-from ui.state import StateKeys, apply_result, load_bundled, load_upload
+from ui.report import report_table
+from ui.state import StateKeys, apply_result, load_bundled, load_upload, record_load_error
+from ui.text import escape_markdown
 
 st.header("Data")
 
@@ -45,7 +46,7 @@ with upload_col:
         try:
             replaced = apply_result(load_upload(upload.name, upload.getvalue()), label=upload.name)
         except CaseReadError as err:
-            st.session_state[StateKeys.LOAD_ERROR] = escape_markdown(str(err))
+            record_load_error(str(err), label=upload.name)
         else:
             if not replaced:
                 name = escape_markdown(upload.name)
@@ -67,7 +68,12 @@ if report is not None:
     st.subheader(f"Validation report: {label}")
     st.write(report.summary())
     if report.findings:
-        st.dataframe(report.to_frame(), hide_index=True, width="stretch")
+        st.dataframe(
+            report_table(report),
+            hide_index=True,
+            width="stretch",
+            column_config={"row": st.column_config.NumberColumn(format="%d")},
+        )
 
 case = st.session_state.get(StateKeys.CASE)
 if case is None:

@@ -11,15 +11,18 @@ from streamlit_folium import st_folium
 
 from geo import NetworkAreaError, NetworkFileError, NetworkUnavailableError, RoutingError
 from ui import network
-from ui.mapview import build_map, case_summary, distance_text, escape_markdown
+from ui.mapview import build_map, case_summary, distance_text
 from ui.state import StateKeys, set_network
+from ui.text import escape_markdown, resource_label
 
 if TYPE_CHECKING:
     from flows.model import Case
     from ui.network import Route
 
 
-def _build_network(source: str, build: Callable[[network.Progress], network.LoadedNetwork]) -> None:
+def _build_network(
+    case: Case, source: str, build: Callable[[network.Progress], network.LoadedNetwork]
+) -> None:
     """Run ``build`` inside a status box; keep the network or a plain error in the session."""
     with st.status(f"Building the road network from {escape_markdown(source)}…") as status:
         try:
@@ -39,6 +42,10 @@ def _build_network(source: str, build: Callable[[network.Progress], network.Load
             )
             return
         set_network(loaded)
+        if not network.network_coverage(case, loaded).ready:
+            # Built, but useless for this case: say so rather than "ready".
+            status.update(label="The road network covers none of the sites", state="error")
+            return
         status.update(
             label=f"Road network ready: {loaded.summary}", state="complete", expanded=False
         )
@@ -60,21 +67,26 @@ def _network_section(case: Case) -> None:
         st.session_state[StateKeys.NETWORK_UPLOAD_ID] = upload.file_id
         data = upload.getvalue()
         _build_network(
+            case,
             upload.name,
             lambda progress: network.network_from_upload(upload.name, data, progress=progress),
         )
-    width_km, height_km = network.download_box_km(case)
+    box = network.download_box_km(case)
+    width_km, height_km = box if box is not None else (0.0, 0.0)
     too_big = max(width_km, height_km) > network.MAX_DOWNLOAD_SIDE_KM
     if st.button(
         "Download from OpenStreetMap",
-        disabled=too_big,
+        disabled=box is None or too_big,
         help="Downloads the roads around the sites (2 km beyond them); needs the internet.",
     ):
         _build_network(
+            case,
             "OpenStreetMap",
             lambda progress: network.download_network(case, progress=progress),
         )
-    if too_big:
+    if box is None:
+        st.caption("The case has no located site, so there is no area to download roads for.")
+    elif too_big:
         st.caption(
             f"The sites span {width_km:,.0f} km × {height_km:,.0f} km, too wide to download "
             "here; upload an OpenStreetMap extract of the area instead."
@@ -84,10 +96,15 @@ def _network_section(case: Case) -> None:
     current = st.session_state.get(StateKeys.NETWORK)
     if current is None:
         current_slot.write("No road network is loaded.")
+        return
+    name = f"{escape_markdown(current.label)} · {escape_markdown(current.summary)}"
+    coverage = network.network_coverage(case, current)
+    if not coverage.ready:
+        current_slot.warning(f"Road network: {name}. {escape_markdown(coverage.describe())}")
+    elif note := coverage.describe():
+        current_slot.success(f"Road network: {name}. {escape_markdown(note)}")
     else:
-        current_slot.success(
-            f"Road network: {escape_markdown(current.label)} · {escape_markdown(current.summary)}"
-        )
+        current_slot.success(f"Road network: {name}")
 
 
 def _route_of(row: pd.Series, loaded: network.LoadedNetwork | None, case: Case) -> Route | None:
@@ -131,6 +148,10 @@ if case is None:
     st.stop()
 
 st.caption(escape_markdown(case_summary(case)))
+if case.sites.empty:
+    # Loading refuses such a case; one set another way still gets a sentence, not a traceback.
+    st.warning("This case has no site, so there is nothing to draw: load a case with sites.")
+    st.stop()
 with st.expander("Road network"):
     _network_section(case)
 
@@ -176,7 +197,7 @@ if not exchanges.empty:
         {
             "from": exchanges["from_site"],
             "to": exchanges["to_site"],
-            "resource": exchanges["resource"],
+            "resource": exchanges["resource"].map(resource_label),
             "mode": exchanges["mode"],
             "distance km": exchanges["distance_m"] / 1000,
             "duration min": exchanges["duration_s"] / 60,
