@@ -44,10 +44,13 @@ class StateKeys:
     ROUTE = "route"
     """``(network, case, from_site, to_site, route)``: the route computed last."""
     SYNERGY_RUNS = "synergy_runs"
-    """``(case, network, {MatchOptions: candidates})``: matching results of this case on this
-    network, reused while both are the same objects (see :func:`ui.synergies.cached_candidates`)."""
+    """``(case, network, {AnalysisOptions: Analysis})``: analyses of this case on this network,
+    most recently used last, reused while both are the same objects (see
+    :func:`ui.synergies.cached_analysis`)."""
     SYNERGY_SCORES = "synergy_scores"
-    """``(candidates, parameter version, carbon price, scored)``: the scores computed last."""
+    """Unused since the pipeline re-scores a previous search itself; kept so old sessions clear."""
+    VIEWER_TIER = "viewer_tier"
+    """The privacy tier the pages show (:data:`flows.privacy.TIERS`), chosen in the sidebar."""
     SYN_INFERRED = "syn_inferred"
     """Key of the "include inferred candidates" checkbox."""
     SYN_MAX_KM = "syn_max_km"

@@ -730,7 +730,9 @@ def candidate_features(
                     "resource": _text(row["resource"]),
                     "family": _text(_family_label(row.get("family"))),
                     "quantity": _text(
-                        "unknown"
+                        "withheld (confidential)"
+                        if bool(row.get("withheld", False))
+                        else "unknown"
                         if quantity is None or pd.isna(quantity)
                         else f"{_format_number(float(quantity))} {_plain(row.get('unit'))}"
                     ),

@@ -62,9 +62,6 @@ BASES = {"declared": "Declared by both sites", "inferred": "Inferred from sector
 """``basis`` value -> plain label for the filter."""
 
 
-TIER_KEY = "viewer_tier"
-"""Session key of the viewer's privacy tier (flows.privacy.TIERS)."""
-
 MAX_TABLE_ROWS = 5_000
 """Most rows the ranked table shows (the best ranked); totals and downloads cover them all."""
 

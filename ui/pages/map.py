@@ -9,11 +9,13 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from flows import privacy
 from geo import NetworkAreaError, NetworkFileError, NetworkUnavailableError, RoutingError
 from ui import network
 from ui.mapview import build_map, case_summary, distance_text
 from ui.state import StateKeys, set_network
 from ui.text import escape_markdown, resource_label
+from ui.viewer import tier_control
 
 if TYPE_CHECKING:
     from flows.model import Case
@@ -140,12 +142,15 @@ def _route_of(row: pd.Series, loaded: network.LoadedNetwork | None, case: Case) 
     return found
 
 
-case = st.session_state.get(StateKeys.CASE)
-if case is None:
+tier = tier_control()
+owner_case: Case | None = st.session_state.get(StateKeys.CASE)
+if owner_case is None:
     if error := st.session_state.get(StateKeys.LOAD_ERROR):
         st.error(error)
     st.info("No case is loaded yet: choose a bundled case or upload one on the **Data** page.")
     st.stop()
+    raise SystemExit  # unreachable: st.stop() ends the run; tells the type checker so
+case = privacy.case(owner_case, tier=tier)  # what this viewer may be shown
 
 st.caption(escape_markdown(case_summary(case)))
 if case.sites.empty:
@@ -153,10 +158,11 @@ if case.sites.empty:
     st.warning("This case has no site, so there is nothing to draw: load a case with sites.")
     st.stop()
 with st.expander("Road network"):
-    _network_section(case)
+    _network_section(owner_case)
 
 loaded = st.session_state.get(StateKeys.NETWORK)
-distances = network.cached_distances(case, loaded)
+# Distances and routes hold no quantity: computed on the owner's case, cached by its identity.
+distances = network.cached_distances(owner_case, loaded)
 exchanges = case.exchanges.join(distances)
 
 choice = st.selectbox(
@@ -170,7 +176,7 @@ route, route_label = None, ""
 with st.container():
     if choice is not None:
         route_label = network.exchange_label(exchanges.loc[choice])
-        route = _route_of(exchanges.loc[choice], loaded, case)
+        route = _route_of(exchanges.loc[choice], loaded, owner_case)
 
 st_folium(
     build_map(case, distances=distances, route=route, route_label=route_label),

@@ -19,6 +19,7 @@ from ui.mapview import (
     escape_markdown,
 )
 from ui.state import StateKeys
+from ui.viewer import tier_control
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -78,20 +79,6 @@ def _controls(params: ParameterSet) -> AnalysisOptions:
         include_inferred=include_inferred,
         carbon_price_eur_per_t=float(carbon_price),
     )
-
-
-def _tier() -> privacy.Tier:
-    """Who is looking: the privacy gate's tier (public unless the owner asks for everything)."""
-    tier: privacy.Tier = st.sidebar.selectbox(
-        "Viewing as",
-        privacy.TIERS,
-        index=privacy.TIERS.index(privacy.DEFAULT_TIER),
-        format_func=privacy.TIER_LABELS.__getitem__,
-        key=synergies.TIER_KEY,
-        help="Public withholds the quantities of confidential flows and every figure derived "
-        "from them, in the table, the map, the totals and the downloads.",
-    )
-    return tier
 
 
 def _find(case: Case, options: AnalysisOptions) -> Analysis:
@@ -250,7 +237,7 @@ if case is None:
     _suggest_box()
     st.stop()
 
-tier = _tier()
+tier = tier_control()
 options = _controls(synergies.bundled_parameters())
 network = st.session_state.get(StateKeys.NETWORK)
 version = synergies.parameters_for(options.carbon_price_eur_per_t).version
