@@ -1,8 +1,16 @@
-"""CRS discipline, OpenStreetMap road networks and industrial areas, distances and routing."""
+"""CRS discipline, OpenStreetMap road networks and industrial areas, distances and routing.
+
+Submodules are imported lazily (PEP 562 module ``__getattr__``): ``geo.network`` pulls in
+osmnx and networkx, which cost seconds at start-up, so ``import geo`` (and everything that
+only needs ``geo.crs`` or the error types) must not pay for them.
+"""
 
 from __future__ import annotations
 
-from geo import cli, crs, distance, modes, network, osm, routing
+import importlib
+from types import ModuleType
+from typing import TYPE_CHECKING
+
 from geo._errors import (
     CRSError,
     NetworkAreaError,
@@ -11,6 +19,11 @@ from geo._errors import (
     RoutingError,
     SymbioMapError,
 )
+
+if TYPE_CHECKING:
+    from geo import cli, crs, distance, modes, network, osm, routing
+
+_SUBMODULES = frozenset({"cli", "crs", "distance", "modes", "network", "osm", "routing"})
 
 __all__ = [
     "CRSError",
@@ -27,3 +40,28 @@ __all__ = [
     "osm",
     "routing",
 ]
+
+
+def __getattr__(name: str) -> ModuleType:
+    """Import a submodule on first attribute access (``geo.network`` without an import).
+
+    Parameters
+    ----------
+    name : str
+        The attribute asked for.
+
+    Returns
+    -------
+    types.ModuleType
+        The submodule, imported now and cached in ``sys.modules`` and the package namespace.
+
+    Raises
+    ------
+    AttributeError
+        If ``name`` is not a submodule.
+    """
+    if name in _SUBMODULES:
+        module = importlib.import_module(f"geo.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'geo' has no attribute {name!r}")

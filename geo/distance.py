@@ -9,36 +9,17 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from pyproj import Geod
 
 from geo.crs import metric_crs
+
+# WGS84 and geodesic_m are re-exported: callers import them from here, as before geo.geodesy.
+# (``X as X`` is the explicit re-export mypy --strict recognises.)
+from geo.geodesy import WGS84 as WGS84  # noqa: PLC0414
+from geo.geodesy import FloatArray
+from geo.geodesy import geodesic_m as geodesic_m  # noqa: PLC0414
 from geo.modes import MODES, factors
+from geo.proximity import pairs_within
 from geo.routing import ACCESS_SPEED_KPH, DEFAULT_MAX_ACCESS_M, RoadNetwork
-
-WGS84 = Geod(ellps="WGS84")
-"""Every geodesic distance is measured on this ellipsoid (never on a sphere)."""
-
-FloatArray = npt.NDArray[np.float64]
-
-
-def geodesic_m(
-    lon1: npt.ArrayLike, lat1: npt.ArrayLike, lon2: npt.ArrayLike, lat2: npt.ArrayLike
-) -> FloatArray:
-    """Geodesic distance in metres between paired points (arrays broadcast like numpy's).
-
-    Parameters
-    ----------
-    lon1, lat1, lon2, lat2
-        Degrees, WGS84.
-    """
-    a, b, c, d = np.broadcast_arrays(
-        np.asarray(lon1, dtype="float64"),
-        np.asarray(lat1, dtype="float64"),
-        np.asarray(lon2, dtype="float64"),
-        np.asarray(lat2, dtype="float64"),
-    )
-    _, _, dist = WGS84.inv(a.ravel(), b.ravel(), c.ravel(), d.ravel())
-    return np.asarray(dist, dtype="float64").reshape(a.shape)
 
 
 def geodesic_matrix_m(
@@ -102,7 +83,6 @@ def candidate_pairs(
         keep = i != j
         i, j = i[keep].astype("int64"), j[keep].astype("int64")
         return i, j, geodesic_m(lon[i], lat[i], lon[j], lat[j])
-    from geo.proximity import pairs_within  # noqa: PLC0415 - proximity builds on this module
 
     i, j, metres = pairs_within(lon, lat, lon, lat, max_distance_m)
     distinct = i != j

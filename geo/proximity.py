@@ -13,7 +13,7 @@ import numpy.typing as npt
 from pyproj import Transformer
 from scipy.spatial import cKDTree
 
-from geo.distance import geodesic_m
+from geo.geodesy import geodesic_m
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

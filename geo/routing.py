@@ -6,10 +6,9 @@ import multiprocessing
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -20,6 +19,10 @@ from scipy.spatial import cKDTree
 
 from geo._errors import RoutingError
 from geo.crs import metric_crs
+
+if TYPE_CHECKING:
+    # Only the annotation needs networkx; importing it costs ~1 s at start-up.
+    import networkx as nx
 
 DEFAULT_MAX_ACCESS_M = 1_000.0
 """A site farther than this from the nearest road node is flagged off-network."""
