@@ -7,13 +7,17 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
-import networkx as nx
-
-from geo import distance, modes, network, osm
+from datasets.settings import DEFAULT_MAX_ACCESS_M
+from geo import modes
 from geo._errors import NetworkAreaError, NetworkFileError, NetworkUnavailableError, RoutingError
-from geo.routing import DEFAULT_MAX_ACCESS_M, RoadNetwork
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import networkx as nx
+
+# The commands import osmnx, networkx and geopandas themselves, so `--help` starts at once.
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 1
@@ -52,11 +56,14 @@ def _add_area_options(parser: argparse.ArgumentParser) -> None:
 
 def _read_case_bbox(path: str, margin_m: float) -> tuple[float, float, float, float]:
     from flows import io  # noqa: PLC0415 - flows is only needed for --case
+    from geo import osm  # noqa: PLC0415
 
     return osm.case_bbox(io.read_case(path), margin_m=margin_m)
 
 
 def _network(args: argparse.Namespace) -> nx.MultiDiGraph:
+    from geo import network  # noqa: PLC0415
+
     if args.osm_file:
         return network.graph_from_osm_file(args.osm_file)
     if args.place:
@@ -66,6 +73,8 @@ def _network(args: argparse.Namespace) -> nx.MultiDiGraph:
 
 
 def _parks(args: argparse.Namespace) -> gpd.GeoDataFrame:
+    from geo import osm  # noqa: PLC0415
+
     if args.osm_file:
         return osm.industrial_areas_from_osm_file(args.osm_file)
     if args.place:
@@ -75,6 +84,8 @@ def _parks(args: argparse.Namespace) -> gpd.GeoDataFrame:
 
 
 def _run_network(args: argparse.Namespace) -> int:
+    from geo import network  # noqa: PLC0415
+
     out = Path(args.out)
     if out.suffix.lower() not in {".graphml", ".gpkg"}:
         print(f"error: {out.name}: --out must end in .graphml or .gpkg", file=sys.stderr)
@@ -86,6 +97,8 @@ def _run_network(args: argparse.Namespace) -> int:
 
 
 def _run_parks(args: argparse.Namespace) -> int:
+    from geo import osm  # noqa: PLC0415
+
     out = Path(args.out)
     driver = _PARKS_SUFFIXES.get(out.suffix.lower())
     if driver is None:
@@ -104,6 +117,8 @@ def _run_parks(args: argparse.Namespace) -> int:
 
 def _run_distances(args: argparse.Namespace) -> int:
     from flows import io  # noqa: PLC0415 - flows is only needed to read the case
+    from geo import distance, network, osm  # noqa: PLC0415
+    from geo.routing import RoadNetwork  # noqa: PLC0415
 
     out = Path(args.out)
     if out.suffix.lower() != ".csv":

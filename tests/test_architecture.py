@@ -137,9 +137,9 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def test_cli_and_model_imports_stay_light() -> None:
-    """The CLI and the domain model start without osmnx, networkx, folium or streamlit."""
+    """Both CLIs and the domain model start without osmnx, networkx, folium or streamlit."""
     code = (
-        "import flows.cli, flows.model, flows.io, flows.library, sys; "
+        "import flows.cli, flows.model, flows.io, flows.library, geo.cli, sys; "
         f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
     )
     result = subprocess.run(
