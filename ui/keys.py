@@ -47,8 +47,6 @@ class StateKeys:
     """``(case, network, {AnalysisOptions: Analysis})``: analyses of this case on this network,
     most recently used last, reused while both are the same objects (see
     :func:`ui.synergies.cached_analysis`)."""
-    SYNERGY_SCORES = "synergy_scores"
-    """Unused since the pipeline re-scores a previous search itself; kept so old sessions clear."""
     VIEWER_TIER = "viewer_tier"
     """The privacy tier the pages show (:data:`flows.privacy.TIERS`), chosen in the sidebar."""
     SYN_INFERRED = "syn_inferred"

@@ -124,7 +124,6 @@ def clear_network() -> None:
         StateKeys.DISTANCES,
         StateKeys.ROUTE,
         StateKeys.SYNERGY_RUNS,
-        StateKeys.SYNERGY_SCORES,
     ):
         st.session_state[key] = None
 
@@ -150,7 +149,6 @@ def init_state() -> None:
         StateKeys.DISTANCES: None,
         StateKeys.ROUTE: None,
         StateKeys.SYNERGY_RUNS: None,
-        StateKeys.SYNERGY_SCORES: None,
     }
     first_run = StateKeys.CASE not in st.session_state
     for key, value in defaults.items():

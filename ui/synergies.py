@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, Literal
 import pandas as pd
 import streamlit as st
 
-from flows import filters, pipeline, privacy, resources
+from flows import filters, pipeline, privacy
 from flows import io as flows_io
 from flows import library as synergy_library
 from flows import reference as reference_data
 from flows.resources import FAMILIES
 from ui.state import StateKeys
+from ui.text import resource_label
 
 if TYPE_CHECKING:
     from flows.model import Case
@@ -171,10 +172,10 @@ def table_view(frame: pd.DataFrame, case: Case) -> pd.DataFrame:
 
 
 def _named(codes: pd.Series) -> pd.Series:
-    """Resource codes with their names (``10 01 05 — solid reaction wastes ...``), each
-    distinct code looked up once."""
+    """Resource codes with their names (:func:`ui.text.resource_label`), each distinct code
+    looked up once."""
     distinct = pd.unique(codes.astype("object").dropna())
-    names = {c: f"{c} — {resources.describe(str(c))}" for c in distinct}
+    names = {c: resource_label(c) for c in distinct}
     return codes.astype("object").map(names).fillna("")
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 import pyrosm
 import pytest
 from shapely.geometry import Point, Polygon
+from streamlit.testing.v1 import AppTest
 
 import datasets
 from flows.io import load_case
@@ -21,6 +22,17 @@ from flows.model import Case, add_site_sectors
 from ui.network import LoadedNetwork, network_from_upload
 
 MALICIOUS_NAME = "<script>alert(1)</script>"
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+APP_TIMEOUT_S = 60
+
+
+@pytest.fixture
+def app() -> AppTest:
+    """The app after its first run (the Map page with the default case)."""
+    at = AppTest.from_file(APP, default_timeout=APP_TIMEOUT_S)
+    at.run()
+    assert not at.exception, at.exception
+    return at
 
 
 def _tiny_case() -> Case:

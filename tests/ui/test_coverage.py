@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyrosm
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from ui import network
@@ -48,14 +47,6 @@ def test_full_coverage_has_nothing_to_say(kotka_network: LoadedNetwork) -> None:
     full = network.NetworkCoverage(sites=3, on_network=3, nearest_m=5.0, max_access_m=1000.0)
     assert full.ready
     assert full.describe() == ""
-
-
-@pytest.fixture
-def app() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def test_map_page_says_a_far_network_covers_no_site(app: AppTest) -> None:

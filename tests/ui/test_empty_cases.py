@@ -6,7 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from flows.io import case_to_bytes
@@ -18,14 +17,6 @@ APP = str(Path(__file__).resolve().parents[2] / "app.py")
 DATA_PAGE = "ui/pages/data.py"
 MAP_PAGE = "ui/pages/map.py"
 TIMEOUT_S = 60
-
-
-@pytest.fixture
-def app() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def _sites_only(tiny_case: Case) -> Case:

@@ -29,15 +29,6 @@ DATA_PAGE = "ui/pages/data.py"
 TIMEOUT_S = 60
 
 
-@pytest.fixture
-def app() -> AppTest:
-    """The app after its first run (the Map page with the default case)."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
 def _data_page(at: AppTest) -> AppTest:
     at.switch_page(DATA_PAGE).run()
     assert not at.exception, at.exception
