@@ -80,7 +80,7 @@ def _template(args: argparse.Namespace) -> int:
 
 
 def _match(args: argparse.Namespace) -> int:
-    from flows import io, pipeline, privacy, scoring  # noqa: PLC0415 - heavier imports
+    from flows import exports, pipeline, privacy, scoring  # noqa: PLC0415 - heavier imports
     from geo import network as geo_network  # noqa: PLC0415
     from geo.routing import RoadNetwork  # noqa: PLC0415
 
@@ -102,7 +102,7 @@ def _match(args: argparse.Namespace) -> int:
     analysis = pipeline.analyse(case, network=road, options=options)
     tier = privacy.check_tier(args.tier)
     shown = analysis.view(tier=tier)
-    written = io.write_candidates(shown, case, out, parameters=analysis.parameters)
+    written = exports.write_candidates(shown, case, out, parameters=analysis.parameters)
     print(scoring.summary_table(shown, analysis.totals(tier=tier)))
     print(f"{len(analysis)} candidates ({analysis.parameter_set}, {tier} view); wrote {written}")
     return EXIT_OK

@@ -8,7 +8,6 @@ target only once complete, so a failed save never leaves half a file.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
@@ -18,7 +17,7 @@ import shutil
 import tempfile
 import warnings
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -32,6 +31,8 @@ import shapely
 from flows import _validate
 from flows._errors import CaseReadError, CaseValidationError, CaseWriteError
 from flows._validate import ROW, RawTable
+from flows.atomic import atomic_dir, atomic_file
+from flows.frames import plain_dtypes
 from flows.model import Case, add_site_sectors
 from flows.schema import REQUIRED_TABLES, SCHEMA, TABLES
 from flows.validation import ValidationReport
@@ -145,10 +146,10 @@ def write_case(case: Case, target: str | os.PathLike[str]) -> Path:
     fmt = detect_format(path)
     try:
         if fmt == "folder":
-            with _atomic_dir(path) as tmp:
+            with atomic_dir(path, owned_names=CASE_FILES) as tmp:
                 _write_folder(case, tmp)
         else:
-            with _atomic_file(path) as tmp:
+            with atomic_file(path) as tmp:
                 _WRITERS[fmt](case, tmp)
     except CaseWriteError:
         raise
@@ -523,54 +524,10 @@ def _build_parks(raw: dict[str, RawTable], report: ValidationReport, case: Case)
 
 # -- writing ----------------------------------------------------------------------------------
 
-
-@contextlib.contextmanager
-def _atomic_file(path: Path) -> Iterator[Path]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.unlink()  # writers such as GDAL want to create the file themselves
-    try:
-        yield tmp
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 CASE_FILES = frozenset(
     {"sites.csv", "parks.geojson", "flows.csv", "exchanges.csv", "sources.csv", "metadata.csv"}
 )
 """The files a case folder holds; writing a folder never touches any other file."""
-
-
-@contextlib.contextmanager
-def _atomic_dir(path: Path) -> Iterator[Path]:
-    """Write a case folder: into a temporary folder first, then each file replaces its old
-    version atomically. A folder holding anything but case files is refused, never emptied."""
-    if path.exists():
-        if not path.is_dir():
-            msg = f"{path.name} exists and is not a folder"
-            raise CaseWriteError(msg)
-        foreign = sorted(p.name for p in path.iterdir() if p.name not in CASE_FILES)
-        if foreign:
-            msg = (
-                f"{path.name} already holds other files ({', '.join(foreign[:5])}); write the "
-                "case to a new or empty folder"
-            )
-            raise CaseWriteError(msg)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    try:
-        yield tmp
-        path.mkdir(exist_ok=True)
-        written = {p.name for p in tmp.iterdir()}
-        for name in written:
-            (tmp / name).replace(path / name)
-        for stale in CASE_FILES - written:  # e.g. parks.geojson of a case that lost its parks
-            (path / stale).unlink(missing_ok=True)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def flat_sites(case: Case) -> pd.DataFrame:
@@ -610,19 +567,7 @@ def _write_gpkg(case: Case, path: Path) -> None:
                 promote_to_multi=False,
             )
         else:
-            pyogrio.write_dataframe(_plain(frame), path, layer=name, driver="GPKG")
-
-
-def _plain(frame: pd.DataFrame) -> pd.DataFrame:
-    """Nullable pandas dtypes become plain ones that every writer understands."""
-    out = frame.copy()
-    for col in out.columns:
-        dtype = out[col].dtype
-        if isinstance(dtype, pd.StringDtype):
-            out[col] = out[col].astype(object).where(out[col].notna(), None)
-        elif str(dtype) == "Int64":
-            out[col] = out[col].astype("float64")
-    return out
+            pyogrio.write_dataframe(plain_dtypes(frame), path, layer=name, driver="GPKG")
 
 
 def _write_xlsx(case: Case, path: Path) -> None:
@@ -747,7 +692,7 @@ def write_template(target: str | os.PathLike[str]) -> Path:
                 sheet.add_data_validation(rule)
                 rule.add(f"{letter}2:{letter}1000")
     target_path = Path(target)
-    with _atomic_file(target_path) as tmp:
+    with atomic_file(target_path) as tmp:
         book.save(tmp)
     return target_path
 
@@ -756,74 +701,3 @@ def template_xlsx_bytes() -> bytes:
     """The blank Excel template as bytes (for a download button)."""
     with tempfile.TemporaryDirectory() as tmp:
         return write_template(Path(tmp) / "template.xlsx").read_bytes()
-
-
-CANDIDATE_SUFFIXES = (".csv", ".gpkg", ".parquet")
-"""File types :func:`write_candidates` writes."""
-
-
-def candidate_lines(candidates: pd.DataFrame, case: Case) -> gpd.GeoDataFrame:
-    """Candidates as straight lines from the supplying to the receiving site (EPSG:4326)."""
-    anchors = case.sites.set_index("site_id").geometry.representative_point()
-    start = anchors.loc[candidates["supply_site"]].to_numpy()
-    end = anchors.loc[candidates["demand_site"]].to_numpy()
-    lines = (
-        shapely.linestrings(
-            np.stack(
-                [
-                    np.column_stack([shapely.get_x(start), shapely.get_y(start)]),
-                    np.column_stack([shapely.get_x(end), shapely.get_y(end)]),
-                ],
-                axis=1,
-            )
-        )
-        if len(candidates)
-        else []
-    )
-    return gpd.GeoDataFrame(
-        candidates.reset_index(drop=True), geometry=list(lines), crs=STORAGE_CRS
-    )
-
-
-def write_candidates(
-    candidates: pd.DataFrame,
-    case: Case,
-    target: str | os.PathLike[str],
-    *,
-    parameters: object | None = None,
-) -> Path:
-    """Write scored candidates as ``.csv``, ``.gpkg`` or ``.parquet``, atomically.
-
-    GeoPackage: a LineString ``candidates`` layer and, when given, the ``parameters`` table
-    they were computed with. GeoParquet: the lines, with the parameter set's version in every
-    row (``parameter_set``). Both are written through Arrow. The frame is written as it is:
-    pass it through :mod:`flows.privacy` first (files travel; this function never masks).
-    """
-    path = Path(target)
-    suffix = path.suffix.lower()
-    if suffix not in CANDIDATE_SUFFIXES:
-        msg = f"{path.name}: candidates are written as {', '.join(CANDIDATE_SUFFIXES)}"
-        raise CaseWriteError(msg)
-    plain = _plain(
-        candidates.astype(
-            {c: "string" for c in candidates.columns if str(candidates[c].dtype) == "category"}
-        )
-    )
-    try:
-        with _atomic_file(path) as tmp:
-            if suffix == ".csv":
-                plain.to_csv(tmp, index=False)
-            elif suffix == ".parquet":
-                candidate_lines(plain, case).to_parquet(tmp, index=False)
-            else:
-                lines = candidate_lines(plain, case)
-                pyogrio.write_dataframe(
-                    lines, tmp, layer="candidates", driver="GPKG", use_arrow=True
-                )
-                if parameters is not None:
-                    frame = parameters.to_frame()  # type: ignore[attr-defined]
-                    pyogrio.write_dataframe(frame, tmp, layer="parameters", driver="GPKG")
-    except (OSError, ValueError, pyogrio.errors.DataSourceError) as err:
-        msg = f"could not write {path.name}: {err}"
-        raise CaseWriteError(msg) from err
-    return path

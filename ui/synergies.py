@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Literal
 import pandas as pd
 import streamlit as st
 
+from flows import exports as flows_exports
 from flows import filters, pipeline, privacy
-from flows import io as flows_io
 from flows import library as synergy_library
 from flows import reference as reference_data
 from flows.resources import FAMILIES
@@ -207,11 +207,11 @@ def candidates_file(
     frame: pd.DataFrame, case: Case, fmt: Literal["csv", "gpkg"], params: ParameterSet
 ) -> bytes:
     """Scored candidates as the bytes of a ``.csv`` or ``.gpkg`` file (lines, with the
-    parameter set as a second layer), via :func:`flows.io.write_candidates`."""
+    parameter set as a second layer), via :func:`flows.exports.write_candidates`."""
     with tempfile.TemporaryDirectory(prefix="symbiomap-syn-") as folder:
         path = Path(folder) / f"candidates.{fmt}"
         # ``frame`` has been through flows.privacy already: write it as it is.
-        flows_io.write_candidates(frame, case, path, parameters=params)
+        flows_exports.write_candidates(frame, case, path, parameters=params)
         return path.read_bytes()
 
 

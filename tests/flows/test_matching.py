@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import datasets
-from flows import io, library, matching, parameters, scoring
+from flows import exports, io, library, matching, parameters, scoring
 from flows.model import Case
 
 SMALL_LIBRARY = Path(__file__).resolve().parents[1] / "data" / "library_small.csv"
@@ -186,7 +186,7 @@ def test_candidates_written_as_lines_and_csv(
     mini_case: Case, lib: pd.DataFrame, params: parameters.ParameterSet, tmp_path: Path
 ) -> None:
     scored = scoring.score(matching.match(mini_case, library=lib), params, lib)
-    gpkg = io.write_candidates(scored, mini_case, tmp_path / "c.gpkg", parameters=params)
+    gpkg = exports.write_candidates(scored, mini_case, tmp_path / "c.gpkg", parameters=params)
     import pyogrio  # noqa: PLC0415
 
     lines = pyogrio.read_dataframe(gpkg, layer="candidates")
@@ -194,7 +194,7 @@ def test_candidates_written_as_lines_and_csv(
     assert set(lines.geometry.geom_type) == {"LineString"}
     table = pyogrio.read_dataframe(gpkg, layer="parameters")
     assert "carbon.price" in set(table["key"])
-    csv = io.write_candidates(scored, mini_case, tmp_path / "c.csv")
+    csv = exports.write_candidates(scored, mini_case, tmp_path / "c.csv")
     assert len(pd.read_csv(csv)) == len(scored)
 
 

@@ -14,7 +14,7 @@ import pyogrio
 import pytest
 
 import datasets
-from flows import io, pipeline, privacy, scoring
+from flows import exports, io, pipeline, privacy, scoring
 from flows.model import Case
 
 NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?")
@@ -109,13 +109,13 @@ def test_public_files_hold_no_hidden_quantity(
     analysis: pipeline.Analysis, secret_case: Case, hidden: np.ndarray, tmp_path: Path
 ) -> None:
     public = analysis.view(tier="public")
-    csv = io.write_candidates(public, secret_case, tmp_path / "c.csv")
+    csv = exports.write_candidates(public, secret_case, tmp_path / "c.csv")
     _assert_frame_clean(pd.read_csv(csv), hidden, "CSV")
-    gpkg = io.write_candidates(
+    gpkg = exports.write_candidates(
         public, secret_case, tmp_path / "c.gpkg", parameters=analysis.parameters
     )
     _assert_frame_clean(pyogrio.read_dataframe(gpkg, layer="candidates"), hidden, "GPKG")
-    parquet = io.write_candidates(public, secret_case, tmp_path / "c.parquet")
+    parquet = exports.write_candidates(public, secret_case, tmp_path / "c.parquet")
     _assert_frame_clean(gpd.read_parquet(parquet), hidden, "GeoParquet")
 
 
