@@ -143,36 +143,34 @@ def case(data: Case, *, tier: Tier) -> Case:
             flows[col] = pd.to_numeric(flows[col], errors="coerce").astype("float64").mask(secret)
     exchanges = data.exchanges
     if not exchanges.empty and "quantity" in exchanges:
-        hidden = data.flows[secret]
-        supply = set(
-            zip(
-                hidden.loc[hidden["direction"] == "supply", "site_id"],
-                hidden.loc[hidden["direction"] == "supply", "resource"],
-                strict=True,
-            )
-        )
-        demand = set(
-            zip(
-                hidden.loc[hidden["direction"] == "demand", "site_id"],
-                hidden.loc[hidden["direction"] == "demand", "resource"],
-                strict=True,
-            )
-        )
-        pairs_from = list(zip(exchanges["from_site"], exchanges["resource"], strict=True))
-        pairs_to = list(zip(exchanges["to_site"], exchanges["resource"], strict=True))
-        mask = np.array(
-            [a in supply or b in demand for a, b in zip(pairs_from, pairs_to, strict=True)],
-            dtype=bool,
-        )
+        mask = _repeats_secret(exchanges, data.flows[secret])
         if mask.any():
             exchanges = exchanges.copy()
-            exchanges["quantity"] = (
-                pd.to_numeric(exchanges["quantity"], errors="coerce").astype("float64").mask(mask)
-            )
-            for col in ("quantity_canonical",):
+            for col in ("quantity", "quantity_canonical"):
                 if col in exchanges:
-                    exchanges[col] = exchanges[col].astype("float64").mask(mask)
+                    exchanges[col] = (
+                        pd.to_numeric(exchanges[col], errors="coerce").astype("float64").mask(mask)
+                    )
     return replace(data, flows=flows, exchanges=exchanges)
+
+
+def _repeats_secret(exchanges: pd.DataFrame, hidden: pd.DataFrame) -> np.ndarray:
+    """Exchanges whose quantity would repeat a hidden flow's: same site and resource on the
+    side where the flow is confidential (the sender's supply or the receiver's demand)."""
+
+    def keys(sites: pd.Series, res: pd.Series) -> pd.MultiIndex:
+        return pd.MultiIndex.from_arrays([sites.astype("object"), res.astype("object")])
+
+    supply = hidden[hidden["direction"] == "supply"]
+    demand = hidden[hidden["direction"] == "demand"]
+    sent = keys(exchanges["from_site"], exchanges["resource"]).isin(
+        keys(supply["site_id"], supply["resource"])
+    )
+    received = keys(exchanges["to_site"], exchanges["resource"]).isin(
+        keys(demand["site_id"], demand["resource"])
+    )
+    mask: np.ndarray = np.asarray(sent | received, dtype=bool)
+    return mask
 
 
 @dataclass(frozen=True)

@@ -127,6 +127,7 @@ class EwcEntry:
     hazardous: bool
     subchapter: str
     subchapter_title: str
+    family: str
 
 
 @lru_cache(maxsize=1)
@@ -141,6 +142,7 @@ def ewc_entries() -> dict[str, EwcEntry]:
                 row["hazardous"] == "true",
                 row["subchapter"],
                 row["subchapter_title"],
+                row["family"],
             )
             for row in csv.DictReader(fh)
         }

@@ -152,3 +152,21 @@ def test_one_confidential_flow_hides_only_its_candidates(mini_case: Case) -> Non
     totals = analysis.totals(tier="public")
     assert totals.withheld == int(public["withheld"].sum())
     assert totals.net_benefit_eur == pytest.approx(others["net_benefit_eur"].sum())
+
+
+def test_only_exchanges_that_repeat_a_confidential_flow_lose_their_quantity(
+    mini_case: Case,
+) -> None:
+    # the power plant's gypsum supply made confidential: its exchange to the board mill hides
+    # its 200,000 t/yr; exchanges of other resources keep theirs
+    secret = (mini_case.flows["site_id"] == "power") & (mini_case.flows["resource"] == "10 01 05")
+    exchanges = mini_case.exchanges.copy()
+    exchanges.loc[exchanges["resource"] == "heat", "quantity"] = 300.0
+    case = dataclasses.replace(
+        mini_case, flows=mini_case.flows.assign(confidential=secret), exchanges=exchanges
+    )
+    public = privacy.case(case, tier="public")
+    by_resource = public.exchanges.set_index("resource")["quantity"]
+    assert pd.isna(by_resource["10 01 05"])
+    assert by_resource["heat"] == 300.0
+    assert case.exchanges.set_index("resource").at["10 01 05", "quantity"] == 200_000
