@@ -1,5 +1,5 @@
 """The Streamlit front end: session state, map building, offline assets and pages."""
 
-from ui import assets, mapview, state
+from ui import assets, maps, state
 
-__all__ = ["assets", "mapview", "state"]
+__all__ = ["assets", "maps", "state"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from ui import keys, mapview, state, text
+from ui import keys, state
 
 UI = Path(__file__).resolve().parents[2] / "ui"
 
@@ -49,4 +49,3 @@ def test_ui_modules_have_no_import_cycle() -> None:
 
 def test_moved_names_stay_importable_where_callers_find_them() -> None:
     assert state.StateKeys is keys.StateKeys
-    assert mapview.escape_markdown is text.escape_markdown

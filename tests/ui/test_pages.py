@@ -18,8 +18,8 @@ from flows import resources
 from flows._errors import CaseReadError
 from flows.io import case_to_bytes
 from ui import network
-from ui.mapview import escape_markdown
 from ui.state import StateKeys, load_upload
+from ui.text import escape_markdown
 
 if TYPE_CHECKING:
     from flows.model import Case

@@ -18,7 +18,8 @@ from flows import io as flows_io
 from flows import pipeline, privacy
 from flows.model import Case
 from ui import synergies
-from ui.mapview import build_candidate_map, build_map
+from ui.maps.candidate_map import build_candidate_map
+from ui.maps.case_map import build_map
 from ui.state import StateKeys
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,5 +1,5 @@
 """Tests of the Synergies page (AppTest), its glue (:mod:`ui.synergies`) and the candidate
-layer of the map (:func:`ui.mapview.build_candidate_map`)."""
+layer of the map (:func:`ui.maps.candidate_map.build_candidate_map`)."""
 
 from __future__ import annotations
 
@@ -20,19 +20,20 @@ from streamlit.testing.v1 import AppTest
 import datasets
 from flows import matching, pipeline, privacy
 from flows.parameters import load_parameters
-from ui import mapview, synergies
-from ui.mapview import (
-    MAX_WEIGHT_PX,
-    MIN_WEIGHT_PX,
+from flows.resources import FAMILIES
+from ui import synergies
+from ui.maps import candidate_map
+from ui.maps.candidate_map import (
     NON_PAYING_COLOUR,
     NON_PAYING_WEIGHT_PX,
     benefit_weights,
     build_candidate_map,
     candidate_features,
     candidates_to_draw,
-    escape_markdown,
 )
+from ui.maps.features import MAX_WEIGHT_PX, MIN_WEIGHT_PX
 from ui.state import StateKeys
+from ui.text import escape_markdown
 
 if TYPE_CHECKING:
     from flows.model import Case
@@ -228,13 +229,13 @@ def test_selected_rows_are_highlighted_on_the_map(
     page: AppTest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     drawn: list[tuple[pd.DataFrame, list[str]]] = []
-    original = mapview.build_candidate_map
+    original = candidate_map.build_candidate_map
 
     def recording(case: Case, candidates: pd.DataFrame, **kwargs: Any) -> folium.Map:
         drawn.append((candidates, list(kwargs["selected"])))
         return original(case, candidates, **kwargs)
 
-    monkeypatch.setattr(mapview, "build_candidate_map", recording)
+    monkeypatch.setattr(candidate_map, "build_candidate_map", recording)
     _select(page, [1, 3])
     candidates, selected = drawn[-1]
     scored = _scored(page)
@@ -412,7 +413,7 @@ def test_one_line_per_candidate_coloured_by_family(tiny_case: Case) -> None:
     features = _layer(m, "Candidates").data["features"]
     assert len(features) == len(candidates)
     props = [f["properties"] for f in features]
-    assert props[0]["colour"] == mapview.FAMILIES["heat"][1]
+    assert props[0]["colour"] == FAMILIES["heat"][1]
     assert props[3]["colour"] == NON_PAYING_COLOUR  # does not pay
     assert [p["dash"] != "" for p in props] == [False, False, True, False]  # inferred dashed
     assert _layer(m, "Sites").data["features"]
@@ -515,3 +516,34 @@ def test_page_figures_equal_the_api_and_the_command_line_on_2000_sites(tmp_path:
     assert totals.withheld > 0
     assert _number(_metrics(at)["EUR/yr"]) == pytest.approx(totals.net_benefit_eur, abs=1.0)
     assert _number(_metrics(at)["t CO2e/yr"]) == pytest.approx(totals.net_co2e_t, abs=1.0)
+
+
+def test_page_figures_equal_the_api_on_a_2000_site_case(tmp_path: Path) -> None:
+    from flows import io as flows_io  # noqa: PLC0415 - `io` is the stdlib module here
+    from flows import synthetic  # noqa: PLC0415
+
+    path = flows_io.write_case(synthetic.generate_case(2_000, seed=7), tmp_path / "s.gpkg")
+    case = flows_io.read_case(path)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    at.run()
+    at.session_state[StateKeys.CASE] = case
+    at.session_state[StateKeys.CASE_LABEL] = "s.gpkg"
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    analysis = pipeline.analyse(case)
+    assert len(analysis) > 1_000
+    ours = _scored(at, tier="owner").set_index("candidate_id")
+    api = analysis.candidates.set_index("candidate_id")
+    assert set(ours.index) == set(api.index)
+    for column in ("net_benefit_eur", "net_co2e_t", "quantity", "distance_m"):
+        np.testing.assert_allclose(
+            ours.loc[api.index, column].to_numpy(dtype="float64"),
+            api[column].to_numpy(dtype="float64"),
+            rtol=1e-6,
+            equal_nan=True,
+            err_msg=column,
+        )
+    page_totals = synergies.totals(ours.reset_index(), tier="owner")
+    api_totals = analysis.totals(tier="owner")
+    assert page_totals.net_benefit_eur == pytest.approx(api_totals.net_benefit_eur, rel=1e-6)
+    assert page_totals.net_co2e_t == pytest.approx(api_totals.net_co2e_t, rel=1e-6)

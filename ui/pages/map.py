@@ -12,7 +12,7 @@ from streamlit_folium import st_folium
 from flows import privacy
 from geo import NetworkAreaError, NetworkFileError, NetworkUnavailableError, RoutingError
 from ui import network
-from ui.mapview import build_map, case_summary, distance_text
+from ui.maps.case_map import build_map, case_summary, distance_text
 from ui.state import StateKeys, set_network
 from ui.text import escape_markdown, resource_label
 from ui.viewer import tier_control

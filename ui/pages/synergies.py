@@ -12,13 +12,9 @@ from flows import privacy
 from flows.pipeline import Analysis, AnalysisOptions
 from flows.resources import FAMILIES
 from ui import synergies
-from ui.mapview import (
-    MAX_CANDIDATE_LINES,
-    build_candidate_map,
-    candidates_to_draw,
-    escape_markdown,
-)
+from ui.maps.candidate_map import MAX_CANDIDATE_LINES, build_candidate_map, candidates_to_draw
 from ui.state import StateKeys
+from ui.text import escape_markdown
 from ui.viewer import tier_control
 
 if TYPE_CHECKING:

@@ -1,8 +1,9 @@
-"""Tests of the folium map built from a case, and of the offline assets."""
+"""Tests of the folium map built from a case (:mod:`ui.maps`), and of the offline assets."""
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import html
 
 import folium
@@ -11,21 +12,27 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+from jinja2.utils import htmlsafe_json_dumps
 
 from datasets import settings
-from flows import nace, resources
+from flows import nace, pipeline, resources
 from flows.model import Case
 from flows.resources import FAMILIES
 from geo.distance import geodesic_m, od_table
-from ui import assets, mapview, text
-from ui.mapview import (
+from ui import assets, text
+from ui.maps import base, case_map, features
+from ui.maps.candidate_map import build_candidate_map
+from ui.maps.case_map import (
     build_map,
     case_summary,
     exchange_features,
     line_weights,
-    site_features,
 )
+from ui.maps.features import site_features
+from ui.maps.legend import Legend
+from ui.maps.route import ROUTE_COLOUR
 from ui.network import LoadedNetwork, Route, exchange_distances, exchange_route
+from ui.text import escape_markdown
 
 MALICIOUS_NAME = "<script>alert(1)</script>"  # the name the tiny_case fixture gives a site
 
@@ -49,8 +56,8 @@ def _tooltip(layer: folium.GeoJson) -> folium.GeoJsonTooltip:
     return tooltips[0]
 
 
-def _legend(m: folium.Map) -> mapview.Legend:
-    legends = [c for c in m._children.values() if isinstance(c, mapview.Legend)]
+def _legend(m: folium.Map) -> Legend:
+    legends = [c for c in m._children.values() if isinstance(c, Legend)]
     assert len(legends) == 1
     return legends[0]
 
@@ -134,7 +141,7 @@ def test_text_is_html_escaped_before_it_enters_the_geojson(tiny_case: Case) -> N
 
 
 def test_polygon_sites_get_a_marker_inside_them(tiny_case: Case) -> None:
-    features = mapview.site_features(tiny_case)["features"]
+    features = site_features(tiny_case)["features"]
     works = next(f for f in features if f["properties"]["site_id"] == "works")
     lon, lat = works["geometry"]["coordinates"]
     assert 11.10 < lon < 11.11
@@ -146,21 +153,21 @@ def test_line_weight_grows_with_quantity_within_a_unit() -> None:
     unit = pd.Series(["t/yr", "t/yr", "t/yr", "t/yr", "MWh/yr"])
     weights = line_weights(quantity, unit)
     assert weights[0] < weights[2] < weights[1]
-    assert weights[0] == mapview.MIN_WEIGHT_PX
-    assert weights[1] == mapview.MAX_WEIGHT_PX
-    assert weights[3] == mapview.UNPUBLISHED_WEIGHT_PX
-    assert mapview.MIN_WEIGHT_PX < weights[4] < mapview.MAX_WEIGHT_PX
+    assert weights[0] == features.MIN_WEIGHT_PX
+    assert weights[1] == features.MAX_WEIGHT_PX
+    assert weights[3] == case_map.UNPUBLISHED_WEIGHT_PX
+    assert features.MIN_WEIGHT_PX < weights[4] < features.MAX_WEIGHT_PX
 
 
 def test_exchange_style_follows_quantity_and_family(tiny_case: Case) -> None:
-    props = [f["properties"] for f in mapview.exchange_features(tiny_case)["features"]]
+    props = [f["properties"] for f in exchange_features(tiny_case)["features"]]
     big, small = props[1], props[2]  # 200 000 t/yr and 2 000 t/yr of fly ash
     assert big["weight"] > small["weight"]
     assert big["colour"] == FAMILIES["minerals"][1]
     assert props[0]["colour"] == FAMILIES["heat"][1]
     unpublished = props[3]
     assert unpublished["dash"]
-    assert unpublished["weight"] == mapview.UNPUBLISHED_WEIGHT_PX
+    assert unpublished["weight"] == case_map.UNPUBLISHED_WEIGHT_PX
     assert unpublished["quantity"] == "not published"
     assert not big["dash"]
 
@@ -197,10 +204,10 @@ def test_offline_mode_follows_the_settings_not_the_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(settings, "get", lambda: settings.Settings(offline=False))
-    monkeypatch.setenv(mapview.OFFLINE_ENV, "1")
-    assert not mapview.offline_mode()
+    monkeypatch.setenv(base.OFFLINE_ENV, "1")
+    assert not base.offline_mode()
     monkeypatch.setattr(settings, "get", lambda: settings.Settings(offline=True))
-    assert mapview.offline_mode()
+    assert base.offline_mode()
 
 
 def test_leaflet_css_inlines_its_images() -> None:
@@ -231,7 +238,7 @@ def test_summary_sums_active_published_quantities(tiny_case: Case) -> None:
     assert "1,000 MWh/yr" in text
     assert "200,000 t/yr" in text
     assert "2,000" not in text  # historical exchange is not counted
-    assert mapview.escape_markdown("*a*") == r"\*a\*"
+    assert escape_markdown("*a*") == r"\*a\*"
 
 
 # -- distances and routes ----------------------------------------------------------------
@@ -333,7 +340,7 @@ def test_route_layer_is_drawn_with_its_access_legs(
     assert f"{route.distance_m / 1000:,.2f} km" in road["properties"]["distance"]  # type: ignore[index]
     style = _layer(m, "Route").style_function(road)
     assert style["dashArray"]
-    assert style["color"] == mapview.ROUTE_COLOUR
+    assert style["color"] == ROUTE_COLOUR
     assert "Road route of the selected exchange" in _legend(m).body_html
     (south, west), (north, east) = next(
         c for c in m._children.values() if isinstance(c, folium.FitBounds)
@@ -364,9 +371,9 @@ def test_an_off_network_site_is_not_routed_and_the_reason_is_plain(
 
 
 def test_distance_text_of_unknown_distances_is_empty() -> None:
-    assert mapview.distance_text(pd.Series({"distance_m": np.nan, "distance_kind": pd.NA})) == ""
+    assert case_map.distance_text(pd.Series({"distance_m": np.nan, "distance_kind": pd.NA})) == ""
     assert (
-        mapview.distance_text(
+        case_map.distance_text(
             pd.Series({"distance_m": 1234.0, "distance_kind": "geodesic", "circuity": np.nan})
         )
         == "1.2 km (geodesic)"
@@ -402,3 +409,97 @@ def test_code_labels_fall_back_to_the_code() -> None:
     assert text.nace_label("99.99x") == "99.99x"
     assert text.nace_label(None) == ""
     assert text.resource_label(float("nan")) == ""
+
+
+# -- names instead of codes, escaping in both maps ----------------------------------------
+
+NOTE = 'bark & "chips" (mill\'s own)'
+"""A resource written in a file, not in the vocabulary: shown as it is, and escaped."""
+
+
+def _as_rendered(value: str) -> str:
+    """``value`` as folium writes a GeoJSON string into the page (``tojson``: ``&`` and ``'``
+    as ``\\u0026`` and ``\\u0027``, non-ASCII as ``\\uXXXX``)."""
+    return str(htmlsafe_json_dumps(value))[1:-1]
+
+
+def _candidates(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
+    """Scored candidates between sites: (supply, demand, resource, family), all paying."""
+    frame = pd.DataFrame(rows, columns=["supply_site", "demand_site", "resource", "family"])
+    return frame.assign(
+        candidate_id=frame["supply_site"] + ">" + frame["demand_site"],
+        basis="declared",
+        quantity=100.0,
+        unit="t/yr",
+        net_benefit_eur=1e4,
+        net_co2e_t=10.0,
+        distance_m=1500.0,
+        mode="road",
+        distance_kind="estimated",
+        confidence="declared",
+        explanation=frame["supply_site"] + f" could send {NOTE}",
+    )
+
+
+@pytest.fixture(scope="module")
+def kalundborg_candidates(kalundborg: Case) -> pd.DataFrame:
+    return pipeline.analyse(kalundborg).candidates
+
+
+def test_both_kalundborg_maps_name_the_ewc_codes_of_its_flows(
+    kalundborg: Case, kalundborg_candidates: pd.DataFrame
+) -> None:
+    ewc = {str(r) for r in kalundborg.flows["resource"] if resources.is_ewc(str(r))}
+    assert set(kalundborg.exchanges["resource"]) >= ewc  # every one is on the case map
+    drawn = {str(r) for r in kalundborg_candidates["resource"]}
+    assert len(ewc & drawn) >= 5
+    maps = {
+        "case": (build_map(kalundborg, tiles=False, offline_assets=False), ewc),
+        "candidate": (
+            build_candidate_map(kalundborg, kalundborg_candidates, offline_assets=False),
+            ewc & drawn,
+        ),
+    }
+    for which, (m, codes) in maps.items():
+        page = m.get_root().render()
+        for code in sorted(codes):
+            label = f"{code} — {resources.describe(code)}"
+            assert _as_rendered(html.escape(label)) in page, (which, code)
+        steam = html.escape(text.resource_label("steam"))
+        assert steam != "steam"
+        assert _as_rendered(steam) in page, which
+        for code in kalundborg.sites["nace"].dropna().unique():
+            assert _as_rendered(html.escape(text.nace_label(code))) in page, (which, code)
+
+
+def test_candidate_tooltips_name_the_resource(tiny_case: Case) -> None:
+    rows = [("plant", "works", "10 01 05", "minerals"), ("plant", "farm", "heat", "heat")]
+    m = build_candidate_map(tiny_case, _candidates(rows), tiles=False)
+    props = [f["properties"] for f in _features(m, "Candidates")]
+    assert props[0]["resource"] == html.escape(text.resource_label("10 01 05"))
+    assert "desulphurisation" in props[0]["resource"]
+    assert props[1]["resource"] == html.escape(text.resource_label("heat"))
+
+
+def test_text_from_files_is_escaped_in_both_maps(tiny_case: Case) -> None:
+    exchanges = tiny_case.exchanges.assign(resource=["heat", "10 01 05", NOTE, NOTE])
+    case = dataclasses.replace(tiny_case, exchanges=exchanges)
+    candidates = _candidates([("evil", "farm", NOTE, "biomass")])
+    maps = {
+        "case": (build_map(case, tiles=False), "Exchanges"),
+        "candidate": (build_candidate_map(case, candidates, tiles=False), "Candidates"),
+    }
+    for which, (m, layer) in maps.items():
+        lines = [f["properties"] for f in _features(m, layer)]
+        assert html.escape(NOTE) in {p["resource"] for p in lines}, which
+        assert any(html.escape(MALICIOUS_NAME) in p["route"] for p in lines), which
+        names = {f["properties"]["name"] for f in _features(m, "Sites")}  # type: ignore[index]
+        assert html.escape(MALICIOUS_NAME) in names, which
+        page = m.get_root().render()
+        assert _as_rendered(html.escape(NOTE)) in page, which
+        assert _as_rendered(NOTE) not in page, which
+        assert _as_rendered(html.escape(MALICIOUS_NAME)) in page, which
+        assert MALICIOUS_NAME not in page, which
+        assert _as_rendered(MALICIOUS_NAME) not in page, which
+    explanation = _features(maps["candidate"][0], "Candidates")[0]["properties"]
+    assert explanation["explanation"] == html.escape(f"evil could send {NOTE}")  # type: ignore[index]
