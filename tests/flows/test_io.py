@@ -8,6 +8,7 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
+import pyogrio
 import pytest
 from geopandas.testing import assert_geodataframe_equal
 
@@ -145,7 +146,7 @@ def test_failed_write_leaves_the_old_file(
     target = tmp_path / "keep.gpkg"
     io.write_case(mini_case, target)
     before = target.read_bytes()
-    real_write = io.pyogrio.write_dataframe
+    real_write = pyogrio.write_dataframe
 
     def disk_full_on_flows(frame: object, path: object, **kwargs: object) -> None:
         if kwargs.get("layer") == "flows":
@@ -153,7 +154,7 @@ def test_failed_write_leaves_the_old_file(
             raise OSError(msg)
         real_write(frame, path, **kwargs)
 
-    monkeypatch.setattr(io.pyogrio, "write_dataframe", disk_full_on_flows)
+    monkeypatch.setattr(pyogrio, "write_dataframe", disk_full_on_flows)
     with pytest.raises(CaseWriteError, match="No space left"):
         io.write_case(mini_case, target)
     assert target.read_bytes() == before

@@ -31,7 +31,8 @@ import pandas as pd  # noqa: E402
 import pyogrio  # noqa: E402
 from openpyxl import load_workbook  # noqa: E402
 
-from flows.io import _plain, read_case, write_case  # noqa: E402
+from flows.frames import plain_dtypes as _plain  # noqa: E402
+from flows.io import read_case, write_case  # noqa: E402
 from flows.schema import TABLES  # noqa: E402
 
 FIXED_DATE = (2026, 1, 1, 0, 0, 0)

@@ -1,0 +1,72 @@
+"""Checks of the exchanges table: existing exchanges between sites, their amounts and years."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from flows.checks.checker import Checker, RawTable, extras_frame, finish
+from flows.checks.quantities import check_quantities
+from flows.checks.references import site_references
+from flows.checks.resource_column import resource_values, with_family
+from flows.validation import ValidationReport
+
+_FIRST_YEAR = 1800
+
+
+def check_exchanges(
+    raw: RawTable, report: ValidationReport, site_ids: set[str] | None
+) -> pd.DataFrame | None:
+    """Check the exchanges table against the known site ids (None: ids unknown, not checked)."""
+    checker = Checker(raw, report)
+    if not checker.normalise_columns():
+        return None
+    from_site = checker.text("from_site")
+    to_site = checker.text("to_site")
+    for col, values in (("from_site", from_site), ("to_site", to_site)):
+        checker.require_values(col, values)
+        if site_ids is not None:
+            site_references(checker, col, values, site_ids)
+    same = from_site.notna() & (from_site == to_site)
+    for row in checker.rows(same):
+        checker.add(
+            "warning",
+            "W_SELF_EXCHANGE",
+            "from_site and to_site are the same site",
+            "an internal loop is not a symbiosis exchange; check the ids",
+            row=row,
+            field="to_site",
+        )
+    res = resource_values(checker)
+    qty, unit, canonical, canonical_unit = check_quantities(checker, res, required=False)
+    since = checker.numbers("since", code="E_YEAR", what="year")
+    latest = dt.date.today().year + 50
+    bad_year = since.notna() & (~since.between(_FIRST_YEAR, latest) | (since % 1 != 0))
+    for row, value in zip(checker.rows(bad_year), since[bad_year], strict=True):
+        checker.add(
+            "error",
+            "E_YEAR",
+            f"since {value:g} is not a plausible year",
+            f"write the start year as four digits ({_FIRST_YEAR}-{latest})",
+            row=row,
+            field="since",
+        )
+    checker.keep &= ~bad_year
+    out = pd.DataFrame(
+        {
+            "from_site": from_site,
+            "to_site": to_site,
+            "resource": res,
+            "quantity": qty,
+            "unit": unit,
+            "mode": checker.choice("mode").astype("string"),
+            "since": since.round().astype("Int64"),
+            "status": checker.choice("status").astype("string"),
+            "source": checker.text("source"),
+        }
+    )
+    out = pd.concat([out, extras_frame(checker)], axis=1)
+    out["quantity_canonical"] = canonical
+    out["unit_canonical"] = canonical_unit
+    return finish(checker, with_family(out))

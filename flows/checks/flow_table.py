@@ -1,0 +1,90 @@
+"""Checks of the flows table: what each site offers or needs, how much, at what temperature."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from flows import resources
+from flows.checks.checker import Checker, RawTable, extras_frame, finish
+from flows.checks.quantities import check_quantities
+from flows.checks.references import site_references
+from flows.checks.resource_column import resource_values, with_family
+from flows.validation import ValidationReport
+
+_DIRECTION_SYNONYMS = {
+    "offer": "supply",
+    "output": "supply",
+    "source": "supply",
+    "have": "supply",
+    "need": "demand",
+    "want": "demand",
+    "input": "demand",
+    "sink": "demand",
+}
+_MIN_TEMPERATURE_C = -273.15
+_MAX_TEMPERATURE_C = 2000.0
+
+
+def check_flows(
+    raw: RawTable, report: ValidationReport, site_ids: set[str] | None
+) -> pd.DataFrame | None:
+    """Check the flows table against the known site ids (None: ids unknown, not checked)."""
+    checker = Checker(raw, report)
+    if not checker.normalise_columns():
+        return None
+    site = checker.text("site_id")
+    checker.require_values("site_id", site)
+    if site_ids is not None:
+        site_references(checker, "site_id", site, site_ids)
+    direction = checker.choice("direction", synonyms=_DIRECTION_SYNONYMS)
+    res = resource_values(checker)
+    qty, unit, canonical, canonical_unit = check_quantities(checker, res, required=True)
+    temperature = checker.numbers(
+        "temperature_c", code="E_TEMPERATURE_NOT_NUMBER", what="temperature"
+    )
+    _check_temperatures(checker, res, temperature)
+    out = pd.DataFrame(
+        {
+            "site_id": site,
+            "direction": direction.astype("string"),
+            "resource": res,
+            "quantity": qty,
+            "unit": unit,
+            "temperature_c": temperature,
+            "availability": checker.text("availability"),
+            "confidential": checker.booleans("confidential"),
+            "source": checker.text("source"),
+        }
+    )
+    out = pd.concat([out, extras_frame(checker)], axis=1)
+    out["quantity_canonical"] = canonical
+    out["unit_canonical"] = canonical_unit
+    return finish(checker, with_family(out))
+
+
+def _check_temperatures(checker: Checker, res: pd.Series, temperature: pd.Series) -> None:
+    needs_of = {r: resources.needs_temperature(r) for r in res.dropna().unique()}
+    needs = res.map(needs_of).fillna(False).astype(bool)
+    missing = needs & temperature.isna() & checker.text("temperature_c").isna()
+    for row, resource in zip(checker.rows(missing), res[missing], strict=True):
+        checker.add(
+            "error",
+            "E_TEMPERATURE_MISSING",
+            f"{resource} needs a temperature",
+            "give temperature_c in °C (supply: the temperature delivered; demand: the "
+            "temperature required)",
+            row=row,
+            field="temperature_c",
+        )
+    checker.keep &= ~missing
+    odd = temperature.notna() & ~temperature.between(_MIN_TEMPERATURE_C, _MAX_TEMPERATURE_C)
+    for row, value in zip(checker.rows(odd), temperature[odd], strict=True):
+        checker.add(
+            "error",
+            "E_TEMPERATURE_RANGE",
+            f"temperature {value:g} °C is not physical here",
+            f"give °C between {_MIN_TEMPERATURE_C} and {_MAX_TEMPERATURE_C:g} (not kelvin or °F)",
+            row=row,
+            field="temperature_c",
+        )
+    checker.keep &= ~odd

@@ -1,0 +1,115 @@
+"""Checks of the sites table: ids, names, NACE codes and locations."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+
+from flows import nace
+from flows.checks.checker import Checker, RawTable, extras_frame, finish, floats
+from flows.checks.geometry import clean_geometry, geometry_from_columns, geometry_from_layer
+from flows.validation import ValidationReport
+from geo.crs import STORAGE_CRS
+
+
+def check_sites(
+    raw: RawTable, report: ValidationReport
+) -> tuple[gpd.GeoDataFrame | None, set[str] | None]:
+    """Check the sites table.
+
+    Returns
+    -------
+    tuple
+        The typed sites (EPSG:4326) or None if unusable, and every site id the table names
+        (also those of rows with errors, so that flows citing them are not flagged twice);
+        None instead of the ids when the table cannot tell which ids exist (no rows, or no
+        ``site_id`` column), so that references to sites are not checked against nothing.
+    """
+    checker = Checker(raw, report)
+    if len(checker.frame) == 0:
+        # A blank template or a header-only file: nothing else about it is worth reporting.
+        checker.add(
+            "error",
+            "E_NO_SITES",
+            "the case has no sites",
+            f"add at least one row to the {raw.layer or 'sites'} "
+            f"{'sheet' if raw.file.lower().endswith('.xlsx') else 'table'}: one row per site "
+            "with site_id, name, nace, lat and lon",
+        )
+        return None, None
+    if not checker.normalise_columns():
+        # With site_id present, flows citing these ids are still checked; without it nothing
+        # says which ids exist, and every reference would be a false "unknown site".
+        if "site_id" not in checker.frame.columns:
+            return None, None
+        return None, set(checker.text("site_id").dropna())
+    site_id = checker.text("site_id")
+    checker.require_values("site_id", site_id)
+    checker.unique("site_id", site_id)
+    name = checker.text("name")
+    checker.require_values("name", name)
+    codes = _nace_codes(checker)
+    explained = None
+    if raw.geometry is not None:
+        geoms = geometry_from_layer(checker, raw.geometry)
+    else:
+        geoms = geometry_from_columns(checker)
+        explained = geoms.isna()  # every point left missing there has been reported
+    geoms = clean_geometry(checker, geoms, polygonal=False, explained=explained)
+    out = gpd.GeoDataFrame(
+        {
+            "site_id": site_id,
+            "name": name,
+            "nace": codes,
+            "park_id": checker.text("park_id"),
+            "kind": checker.choice("kind"),
+        },
+        geometry=geoms.set_crs(STORAGE_CRS, allow_override=True),
+        crs=STORAGE_CRS,
+    )
+    extras = extras_frame(checker).drop(columns=["lat", "lon", "wkt"], errors="ignore")
+    out = pd.concat([out.drop(columns="geometry"), extras, out[["geometry"]]], axis=1)
+    ids = set(site_id.dropna())
+    return finish(checker, gpd.GeoDataFrame(out, geometry="geometry", crs=STORAGE_CRS)), ids
+
+
+def _nace_codes(checker: Checker) -> pd.Series:
+    """Normalise and check the nace column, looking each distinct code up once.
+
+    A case repeats a few hundred codes over many sites; findings are still one per row.
+    """
+    raw_values = checker.frame["nace"] if "nace" in checker.frame.columns else None
+    codes = checker.text("nace")
+    checker.require_values("nace", codes)
+    lookup: dict[str, str | None] = {}
+    for code in codes.dropna().unique():
+        norm = nace.normalise(code)
+        lookup[code] = norm if norm is not None and nace.is_valid(norm) else None
+    normalised = codes.map(lookup).astype("string")
+    bad = codes.notna() & normalised.isna()
+    for row, code in zip(checker.rows(bad), codes[bad], strict=True):
+        checker.add(
+            "error",
+            "E_NACE_UNKNOWN",
+            f"NACE code {code!r} is not in {nace.NACE_VERSION}",
+            "use a section letter, division (24), group (24.1) or class (24.10) of NACE "
+            "Rev. 2.1; look codes up with naceconverter or Eurostat's RAMON",
+            row=row,
+            field="nace",
+        )
+    checker.keep &= ~bad
+    if raw_values is not None:
+        # 19.2 typed as a number may have been meant as the class 19.20 (Excel dropped the 0).
+        as_number = floats(raw_values) & (normalised.str.len() == 4).fillna(False).astype(bool)
+        for row, value, norm in zip(
+            checker.rows(as_number), raw_values[as_number], normalised[as_number], strict=True
+        ):
+            checker.add(
+                "warning",
+                "W_NACE_AS_NUMBER",
+                f"NACE code stored as the number {value!r}, read as group {norm}",
+                "if you meant a class such as 19.20, format the column as text",
+                row=row,
+                field="nace",
+            )
+    return normalised

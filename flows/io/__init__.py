@@ -1,0 +1,104 @@
+"""Reading and writing cases: GeoPackage, Excel, a folder of CSV/GeoJSON files, or a zip of one.
+
+Reading never raises for bad content: it returns a :class:`LoadResult` whose report names the
+file, layer, row and field of every problem. Only input that cannot be opened at all raises
+:class:`~flows._errors.CaseReadError`. Writing goes through a temporary file that replaces the
+target only once complete, so a failed save never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from flows._errors import CaseReadError, CaseValidationError
+from flows.checks.case import build_case
+from flows.io.flat_tables import flat_sites
+from flows.io.folders import CASE_FILES
+from flows.io.formats import Format, detect_format
+from flows.io.raw_tables import raw_from_frames
+from flows.io.readers import read_any
+from flows.io.template import table_spec_rows, template_xlsx_bytes, write_template
+from flows.io.writers import case_to_bytes, write_case
+from flows.model import Case
+from flows.validation import ValidationReport
+
+__all__ = [
+    "CASE_FILES",
+    "Format",
+    "LoadResult",
+    "case_to_bytes",
+    "detect_format",
+    "flat_sites",
+    "load_case",
+    "load_frames",
+    "read_case",
+    "table_spec_rows",
+    "template_xlsx_bytes",
+    "write_case",
+    "write_template",
+]
+
+
+@dataclass
+class LoadResult:
+    """The outcome of loading a case.
+
+    Attributes
+    ----------
+    case
+        The case, or None when the report holds at least one error.
+    report
+        Every finding, errors first when shown.
+    """
+
+    case: Case | None
+    report: ValidationReport
+
+
+def load_case(source: str | os.PathLike[str], *, display_name: str | None = None) -> LoadResult:
+    """Load a case from a ``.gpkg``, ``.xlsx``, ``.zip`` or a folder, validating everything.
+
+    Parameters
+    ----------
+    source
+        Path of the file or folder.
+    display_name
+        Name used for the file in messages (e.g. the name of an uploaded file), default the
+        file's own name.
+
+    Raises
+    ------
+    CaseReadError
+        If the path does not exist or is not a readable case file at all.
+    """
+    path = Path(source)
+    label = display_name or path.name
+    if not path.exists():
+        msg = f"{label}: no such file or folder"
+        raise CaseReadError(msg)
+    report = ValidationReport()
+    raw = read_any(path, label, report)
+    return LoadResult(build_case(raw, report, label), report)
+
+
+def read_case(source: str | os.PathLike[str]) -> Case:
+    """Load a case or raise :class:`CaseValidationError` listing its errors."""
+    result = load_case(source)
+    if result.case is None:
+        msg = f"{Path(source).name} has errors:\n{result.report.format()}"
+        raise CaseValidationError(msg, result.report)
+    return result.case
+
+
+def load_frames(tables: Mapping[str, pd.DataFrame], *, label: str = "<frames>") -> LoadResult:
+    """Validate in-memory tables shaped like the file formats (sites with lat/lon columns).
+
+    ``parks`` may be a GeoDataFrame; every other table is a plain DataFrame.
+    """
+    report = ValidationReport()
+    return LoadResult(build_case(raw_from_frames(tables, label=label), report, label), report)
