@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from datasets.errors import SymbioMapError
+
 OFFLINE_ENV = "SYMBIOMAP_OFFLINE"
 CACHE_DIR_ENV = "SYMBIOMAP_CACHE_DIR"
 CONNECT_TIMEOUT_ENV = "SYMBIOMAP_CONNECT_TIMEOUT_S"
@@ -32,6 +34,8 @@ REQUESTS_TIMEOUT_ENV = "SYMBIOMAP_REQUESTS_TIMEOUT_S"
 DEFAULT_CACHE_DIR = Path("~/.cache/symbiomap")
 DEFAULT_CONNECT_TIMEOUT_S = 3.0
 DEFAULT_REQUESTS_TIMEOUT_S = 60.0
+DEFAULT_DOWNLOAD_MARGIN_M = 2_000.0
+"""Road networks and industrial areas are downloaded this far beyond the outermost site."""
 
 # Analysis defaults (used by flows.pipeline.AnalysisOptions).
 DEFAULT_MAX_ACCESS_M = 1_000.0
@@ -43,8 +47,8 @@ PUBLIC_MIN_COMPANIES = 3
 distinct companies (the usual statistical-disclosure threshold)."""
 
 
-class SettingsError(ValueError):
-    """An environment variable holds a value SymbioMap cannot use."""
+class SettingsError(SymbioMapError, ValueError):
+    """An environment variable holds a value SymbioMap cannot use, or settings clash."""
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from geo._errors import SymbioMapError
+from datasets.errors import SymbioMapError
 
 if TYPE_CHECKING:
     from flows.validation import ValidationReport

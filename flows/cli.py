@@ -80,7 +80,7 @@ def _template(args: argparse.Namespace) -> int:
 
 
 def _match(args: argparse.Namespace) -> int:
-    from flows import exports, pipeline, privacy, scoring  # noqa: PLC0415 - heavier imports
+    from flows import exports, pipeline, privacy, summary  # noqa: PLC0415 - heavier imports
     from geo import network as geo_network  # noqa: PLC0415
     from geo.routing import RoadNetwork  # noqa: PLC0415
 
@@ -103,9 +103,60 @@ def _match(args: argparse.Namespace) -> int:
     tier = privacy.check_tier(args.tier)
     shown = analysis.view(tier=tier)
     written = exports.write_candidates(shown, case, out, parameters=analysis.parameters)
-    print(scoring.summary_table(shown, analysis.totals(tier=tier)))
+    print(summary.summary_table(shown, analysis.totals(tier=tier)))
     print(f"{len(analysis)} candidates ({analysis.parameter_set}, {tier} view); wrote {written}")
     return EXIT_OK
+
+
+def _network(args: argparse.Namespace) -> int:
+    from geo import network as geo_network  # noqa: PLC0415 - osmnx: only for this command
+
+    out = Path(args.out)
+    if out.suffix.lower() not in {".graphml", ".gpkg"}:
+        print(f"error: {out.name}: --out must end in .graphml or .gpkg", file=sys.stderr)
+        return EXIT_INVALID
+    case = _valid_case(args.path)
+    if isinstance(case, int):
+        return case
+    graph = geo_network.graph_around(case.sites, margin_m=args.margin_m, cache_dir=args.cache_dir)
+    written = geo_network.save_network(graph, out)
+    print(f"{geo_network.summarize(graph).format()}; wrote {written}")
+    return EXIT_OK
+
+
+def _parks(args: argparse.Namespace) -> int:
+    from geo import osm  # noqa: PLC0415 - osmnx: only for this command
+
+    out = Path(args.out)
+    if out.suffix.lower() not in osm.AREA_DRIVERS:
+        print(f"error: {out.name}: --out must end in .gpkg or .geojson", file=sys.stderr)
+        return EXIT_INVALID
+    case = _valid_case(args.path)
+    if isinstance(case, int):
+        return case
+    areas = osm.industrial_areas_around(
+        case.sites, margin_m=args.margin_m, cache_dir=args.cache_dir
+    )
+    if len(areas) == 0:
+        print("warning: OpenStreetMap has no industrial or port area there", file=sys.stderr)
+    written = osm.save_areas(areas, out)
+    print(f"{len(areas)} industrial areas around {case.name}'s sites; wrote {written}")
+    return EXIT_OK
+
+
+def _add_download_options(parser: argparse.ArgumentParser) -> None:
+    from datasets.settings import DEFAULT_DOWNLOAD_MARGIN_M  # noqa: PLC0415 - kept with its commands
+
+    parser.add_argument("path", help="the case: the area around its sites is downloaded")
+    parser.add_argument(
+        "--margin-m",
+        type=float,
+        default=DEFAULT_DOWNLOAD_MARGIN_M,
+        help=f"metres beyond the outermost sites (default {DEFAULT_DOWNLOAD_MARGIN_M:g})",
+    )
+    parser.add_argument(
+        "--cache-dir", help="download cache (default $SYMBIOMAP_CACHE_DIR or ~/.cache/symbiomap)"
+    )
 
 
 def _suggest(args: argparse.Namespace) -> int:
@@ -172,6 +223,19 @@ def build_parser() -> argparse.ArgumentParser:
     suggest.add_argument("--resource", help="an EWC code or a carrier")
     suggest.add_argument("--format", choices=("table", "csv"), default="table")
     suggest.set_defaults(func=_suggest)
+    # exit codes as everywhere here; an unreachable OpenStreetMap is 2, like `python -m geo`
+    net = sub.add_parser(
+        "network", help="download the road network around a case's sites (OpenStreetMap)"
+    )
+    _add_download_options(net)
+    net.add_argument("--out", required=True, help="target .graphml (osmnx) or .gpkg (QGIS)")
+    net.set_defaults(func=_network)
+    parks = sub.add_parser(
+        "parks", help="download the industrial and port areas around a case's sites"
+    )
+    _add_download_options(parks)
+    parks.add_argument("--out", required=True, help="target .gpkg or .geojson")
+    parks.set_defaults(func=_parks)
     return parser
 
 

@@ -48,10 +48,13 @@ class LibraryError(SymbioMapError, ValueError):
     """The synergy library file is malformed (names the row and field)."""
 
 
-def load_library(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+def load_library(
+    path: str | os.PathLike[str] | None = None, *, vocabulary: resources.Vocabulary | None = None
+) -> pd.DataFrame:
     """Read and check the synergy library (default: the bundled one).
 
-    Codes are normalised (NACE dotted, EWC in ``10 01 05`` form); numbers become floats.
+    Codes are normalised (NACE dotted, EWC in ``10 01 05`` form) with ``vocabulary`` (default:
+    the bundled EWC list and carriers); numbers become floats.
 
     Raises
     ------
@@ -59,10 +62,10 @@ def load_library(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
         If a column is missing, a code is invalid, a source is empty or a number is not one.
     """
     file = Path(path) if path is not None else LIBRARY_PATH
-    return _load(file)
+    return _load(file, vocabulary or resources.read_vocabulary())
 
 
-def _load(path: Path) -> pd.DataFrame:
+def _load(path: Path, vocabulary: resources.Vocabulary) -> pd.DataFrame:
     # Not cached here: flows.reference.default() is the one place that keeps the bundled copy.
     name = path.name
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -78,7 +81,7 @@ def _load(path: Path) -> pd.DataFrame:
             if not nace.is_valid(getattr(row, col)):
                 problems.append(f"row {pos}, {col}: {getattr(row, col)!r} is not a NACE code")
         try:
-            resources.normalise_resource(row.resource)
+            vocabulary.normalise(row.resource)
         except ResourceError as err:
             problems.append(f"row {pos}, resource: {err}")
         if not row.source:
@@ -90,7 +93,7 @@ def _load(path: Path) -> pd.DataFrame:
         raise LibraryError(msg)
     frame["source_nace"] = frame["source_nace"].map(nace.normalise)
     frame["receiver_nace"] = frame["receiver_nace"].map(nace.normalise)
-    frame["resource"] = frame["resource"].map(resources.normalise_resource)
+    frame["resource"] = frame["resource"].map(vocabulary.normalise)
     for col in ("max_distance_km", "virgin_ef_kgco2e_per_unit", "disposal_ef_kgco2e_per_t"):
         values = pd.to_numeric(frame[col].replace("", None), errors="coerce")
         bad = frame[col].ne("") & values.isna()
@@ -99,7 +102,7 @@ def _load(path: Path) -> pd.DataFrame:
             msg = f"{name}: row {pos}, {col}: {frame[col].iloc[pos - 2]!r} is not a number"
             raise LibraryError(msg)
         frame[col] = values.astype("float64")
-    frame["family"] = frame["resource"].map(resources.family_of)
+    frame["family"] = frame["resource"].map(vocabulary.family_of)
     return frame
 
 
@@ -124,6 +127,7 @@ def suggest(
     nace_code: str | None = None,
     resource: str | None = None,
     library: pd.DataFrame | None = None,
+    vocabulary: resources.Vocabulary | None = None,
 ) -> pd.DataFrame:
     """What a sector's outputs could feed, or (with ``resource`` alone) who could take it.
 
@@ -135,6 +139,8 @@ def suggest(
         An EWC code or a carrier; with ``nace_code``, only that output.
     library
         The library to search (default: the bundled one).
+    vocabulary
+        The EWC list and carriers ``resource`` is read with (default: the bundled ones).
 
     Returns
     -------
@@ -158,7 +164,8 @@ def suggest(
             raise ValueError(msg)
         rows = rows[rows["source_nace"].map(lambda c: nace_related(c, nace_code))]
     if resource is not None:
-        rows = rows[rows["resource"] == resources.normalise_resource(resource)]
+        words = vocabulary or resources.read_vocabulary()
+        rows = rows[rows["resource"] == words.normalise(resource)]
     out = pd.DataFrame(
         {
             "resource": rows["resource"],

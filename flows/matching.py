@@ -15,9 +15,10 @@ from flows import library as synergy_library
 from flows import reference as reference_data
 from flows import resources
 from flows.model import Case
+from flows.resources import Vocabulary
 from geo import distance as distance_module
 from geo import proximity
-from geo.modes import MODES
+from geo.modes import MODES, ModeFactor
 from geo.routing import RoadNetwork
 
 DEFAULT_MAX_KM_BY_FAMILY = {
@@ -100,16 +101,16 @@ def resource_defaults(lib: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _default_km(resource: str, defaults: pd.DataFrame) -> float:
+def _default_km(resource: str, defaults: pd.DataFrame, words: Vocabulary) -> float:
     if resource in defaults.index and pd.notna(defaults.at[resource, "max_distance_km"]):
         return float(defaults.at[resource, "max_distance_km"])
-    return DEFAULT_MAX_KM_BY_FAMILY.get(resources.family_of(resource), DEFAULT_MAX_KM)
+    return DEFAULT_MAX_KM_BY_FAMILY.get(words.family_of(resource), DEFAULT_MAX_KM)
 
 
-def _default_mode(resource: str, defaults: pd.DataFrame) -> str:
+def _default_mode(resource: str, defaults: pd.DataFrame, words: Vocabulary) -> str:
     if resource in defaults.index and defaults.at[resource, "mode"]:
         return str(defaults.at[resource, "mode"])
-    return DEFAULT_MODE_BY_FAMILY.get(resources.family_of(resource), "road")
+    return DEFAULT_MODE_BY_FAMILY.get(words.family_of(resource), "road")
 
 
 _UNITS = ("t/yr", "MWh/yr", "m3/yr")
@@ -246,6 +247,8 @@ def match(
     options: MatchOptions | None = None,
     library: pd.DataFrame | None = None,
     compatibility: Mapping[str, tuple[str, ...]] | None = None,
+    vocabulary: Vocabulary | None = None,
+    circuity: Mapping[str, ModeFactor] | None = None,
     progress: Callable[[float, str], None] | None = None,
 ) -> pd.DataFrame:
     """Find candidate exchanges in a case.
@@ -272,6 +275,11 @@ def match(
         Synergy library (default: the bundled one, :func:`flows.reference.default`).
     compatibility
         Supply resource -> other demand resources it serves (default: the bundled table).
+    vocabulary
+        EWC list and carriers: families and temperature rules (default: the bundled ones).
+    circuity
+        Circuity factors per mode for distances not measured on a network (default: the
+        bundled ones).
     progress
         Called with (fraction done, what is happening) for long runs.
 
@@ -287,6 +295,8 @@ def match(
         library = bundled.library if library is None else library
         compatibility = bundled.compatibility if compatibility is None else compatibility
     lib, compat = library, compatibility
+    words = vocabulary if vocabulary is not None else reference_data.default().vocabulary
+    circuity = circuity if circuity is not None else reference_data.default().circuity
     defaults = resource_defaults(lib)
     report = progress or (lambda _f, _m: None)
     report(0.0, "collecting supplies and demands")
@@ -299,13 +309,15 @@ def match(
         inferred_supplies = inferred_demands = supplies.iloc[0:0]
     report(0.2, "finding pairs within each resource's economic distance")
     groups = [(supplies, demands), (supplies, inferred_demands), (inferred_supplies, demands)]
-    found = [_pairs(s, d, defaults, opts, vocab) for s, d in groups if len(s) and len(d)]
+    found = [
+        _pairs(s, d, defaults, opts, vocab, words=words) for s, d in groups if len(s) and len(d)
+    ]
     found = [f for f in found if len(f["s_site"])]
     if not found:
         return pd.DataFrame(columns=list(CANDIDATE_COLUMNS))
     pairs = {key: np.concatenate([f[key] for f in found]) for key in found[0]}
     report(0.5, f"measuring {len(pairs['s_site']):,} candidate pairs")
-    out = _measure(case, pairs, network, opts, vocab)
+    out = _measure(case, pairs, network, opts, vocab, words=words, circuity=circuity)
     report(1.0, f"{len(out):,} candidates")
     return out[list(CANDIDATE_COLUMNS)]
 
@@ -316,6 +328,8 @@ def _pairs(
     defaults: pd.DataFrame,
     opts: MatchOptions,
     vocab: _Vocabulary,
+    *,
+    words: Vocabulary,
 ) -> dict[str, np.ndarray]:
     compat = vocab.compatibility
     names = vocab.resources
@@ -327,7 +341,7 @@ def _pairs(
         dem = demands[np.isin(dem_res, wanted[wanted >= 0])]
         if len(dem) == 0:
             continue
-        max_km = opts.max_km if opts.max_km is not None else _default_km(resource, defaults)
+        max_km = opts.max_km if opts.max_km is not None else _default_km(resource, defaults, words)
         s_site, d_site = sup["site"].to_numpy(), dem["site"].to_numpy()
         i, j, metres = _spatial_pairs(
             (vocab.lon[s_site], vocab.lat[s_site]),
@@ -339,7 +353,7 @@ def _pairs(
         # Quantities are only comparable in the same canonical unit (an inferred flow has none).
         s_unit, d_unit = sup["unit"].to_numpy()[i], dem["unit"].to_numpy()[j]
         keep &= (s_unit == d_unit) | (s_unit < 0) | (d_unit < 0)
-        if resources.needs_temperature(resource):
+        if words.needs_temperature(resource):
             # an undeclared (inferred) temperature is not a reason to drop the pair
             keep &= ~(sup["temperature_c"].to_numpy()[i] < dem["temperature_c"].to_numpy()[j])
         i, j, metres = i[keep], j[keep], metres[keep]
@@ -362,7 +376,7 @@ def _pairs(
             ),
             "s_temp": sup["temperature_c"].to_numpy()[i],
             "d_temp": dem["temperature_c"].to_numpy()[j],
-            "mode": np.full(len(i), MODES.index(_default_mode(resource, defaults))),
+            "mode": np.full(len(i), MODES.index(_default_mode(resource, defaults, words))),
             "max_km": np.full(len(i), max_km),
             "geodesic": metres,
             "secret": sup["secret"].to_numpy()[i] | dem["secret"].to_numpy()[j],
@@ -432,6 +446,9 @@ def _measure(
     network: RoadNetwork | None,
     opts: MatchOptions,
     vocab: _Vocabulary,
+    *,
+    words: Vocabulary,
+    circuity: Mapping[str, ModeFactor],
 ) -> pd.DataFrame:
     """Distances of the short list, per mode, with their kind; drop pairs beyond the limit."""
     n = len(pairs["s_site"])
@@ -449,6 +466,7 @@ def _measure(
             mode=MODES[int(code)],
             max_access_m=opts.max_access_m,
             max_distance_m=float(pairs["max_km"][rows].max()) * 1000.0,
+            factors=circuity,
         )
         distance[rows] = measured["distance_m"]
         duration[rows] = measured["duration_s"]
@@ -459,7 +477,7 @@ def _measure(
     p = {key: values[pick] for key, values in pairs.items()}
     res_names = vocab.resources.to_numpy(dtype=object)
     family_names = list(resources.FAMILIES)
-    families = np.array([family_names.index(resources.family_of(r)) for r in res_names])
+    families = np.array([family_names.index(words.family_of(r)) for r in res_names])
     candidate_id = _candidate_ids(p, vocab, res_names)
     s_park, d_park = vocab.park[p["s_site"]], vocab.park[p["d_site"]]
 

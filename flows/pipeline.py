@@ -20,6 +20,7 @@ disposal CO2e (t/yr), ``net_co2e_t``, ``carbon_value_eur``, ``net_benefit_eur`` 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from datasets import settings
-from flows import matching, privacy, scoring
+from flows import matching, privacy, scoring, summary
 from flows import reference as reference_data
 from flows.matching import CANDIDATE_COLUMNS
 from flows.model import Case
@@ -70,7 +71,8 @@ class AnalysisOptions:
     carbon_price_eur_per_t
         Carbon price, EUR per t CO2e (default: the parameter set's).
     explain
-        Build the plain-language explanation of every candidate (text is the slow part).
+        Build the plain-language explanation of every candidate (built on whole columns,
+        about a second per million candidates; False leaves the column out).
     """
 
     max_km: float | None = None
@@ -133,7 +135,7 @@ class Analysis:
         """The candidates as ``tier`` may see them (:func:`flows.privacy.candidates`)."""
         return privacy.candidates(self._candidates, tier=tier)
 
-    def totals(self, *, tier: privacy.Tier, frame: pd.DataFrame | None = None) -> privacy.Totals:
+    def totals(self, *, tier: privacy.Tier, frame: pd.DataFrame | None = None) -> summary.Totals:
         """Totals over every candidate (or over ``frame``, a subset) as ``tier`` may see them."""
         return privacy.totals(self._candidates if frame is None else frame, tier=tier)
 
@@ -194,13 +196,7 @@ def analyse(
     opts = options or AnalysisOptions()
     ref = reference or reference_data.default()
     if parameters is not None:
-        ref = reference_data.Reference(
-            library=ref.library,
-            parameters=parameters,
-            compatibility=ref.compatibility,
-            substitutes=ref.substitutes,
-            circuity=ref.circuity,
-        )
+        ref = dataclasses.replace(ref, parameters=parameters)
     if (
         opts.carbon_price_eur_per_t is not None
         and float(opts.carbon_price_eur_per_t) != ref.parameters[CARBON_PRICE_KEY]
@@ -225,6 +221,8 @@ def analyse(
             options=opts.match_options(),
             library=ref.library,
             compatibility=ref.compatibility,
+            vocabulary=ref.vocabulary,
+            circuity=ref.circuity,
             progress=lambda f, m: report(0.9 * f, m),
         )
     report(0.9, f"scoring {len(found):,} candidates")

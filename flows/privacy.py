@@ -24,16 +24,20 @@ step); nothing in this module releases them.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Literal, TypeVar, get_args
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from flows import summary
 from flows._errors import SymbioMapError
+from flows.frames import fixed
 from flows.model import Case
+from flows.scoring import SCORE_COLUMNS
 
 Tier = Literal["owner", "public"]
 TIERS: tuple[Tier, ...] = get_args(Tier)
@@ -49,25 +53,13 @@ WITHHELD_COLUMNS = (
     "supply_quantity",
     "demand_quantity",
     "quantity",
-    "delivered_quantity",
-    "tonne_km",
-    "transport_cost_eur",
-    "transport_co2e_t",
-    "avoided_disposal_eur",
-    "avoided_purchase_eur",
-    "avoided_virgin_co2e_t",
-    "avoided_disposal_co2e_t",
-    "net_co2e_t",
-    "carbon_value_eur",
-    "net_benefit_excl_carbon_eur",
-    "net_benefit_eur",
-    "break_even_km",
+    *(c for c in SCORE_COLUMNS if c not in {"rank", "parameter_set", "explanation"}),
 )
-"""Candidate columns withheld in ``public`` for rows that involve a confidential flow."""
+"""Candidate columns withheld in ``public`` for rows that involve a confidential flow: the
+quantities and every figure scoring adds (a new score column is withheld unless listed here as
+safe), but the rank, the parameter set and the explanation (rewritten instead)."""
 
 WITHHELD_TEXT = "figures withheld: this exchange involves a confidential flow"
-
-UNITS = ("t/yr", "MWh/yr", "m3/yr")
 
 Frame = TypeVar("Frame", bound=pd.DataFrame)
 
@@ -104,7 +96,8 @@ def candidates(frame: Frame, *, tier: Tier) -> Frame:
     """
     check_tier(tier)
     secret = _secret(frame)
-    out: Frame = frame.copy()
+    # Columns are replaced, never written into: a shallow copy keeps the input unchanged.
+    out: Frame = frame.copy(deep=False)
     out["withheld"] = secret if tier == "public" else np.zeros(len(frame), dtype=bool)
     if tier == "owner" or not secret.any():
         return out
@@ -112,18 +105,44 @@ def candidates(frame: Frame, *, tier: Tier) -> Frame:
         if col in out:
             out[col] = out[col].astype("float64").mask(secret)
     if "explanation" in out:
-        text = out["explanation"].astype("object").to_numpy(copy=True)
-        text[secret] = [_withheld_line(row) for row in out.loc[secret].itertuples(index=False)]
-        out["explanation"] = text
+        text = pa.array(out["explanation"].astype("str"), pa.large_string())
+        withheld = _withheld_lines(out.loc[secret])
+        text = pc.replace_with_mask(text, pa.array(secret), withheld.cast(pa.large_string()))
+        out["explanation"] = pd.Series(
+            pd.arrays.ArrowStringArray(text, dtype=pd.StringDtype("pyarrow", na_value=np.nan)),
+            index=out.index,
+        )
     return out
 
 
-def _withheld_line(row: object) -> str:
-    distance_m = float(getattr(row, "distance_m", math.nan))
-    where = "" if math.isnan(distance_m) else f" ({distance_m / 1000:.1f} km by {row.mode})"  # type: ignore[attr-defined]
-    return (
-        f"{row.supply_site} could send {row.resource} to {row.demand_site}{where}; "  # type: ignore[attr-defined]
-        f"{WITHHELD_TEXT}."
+def _labels(column: pd.Series) -> pa.Array:
+    """A column as text, ``str()`` of each value (``nan`` for missing), spelt once per label."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        labels = column.cat.categories.astype("object").astype(str).to_numpy(dtype=object)
+        codes = column.cat.codes.to_numpy(dtype="int64")
+        names = pa.array([*labels, "nan"], pa.string())
+        return names.take(pa.array(np.where(codes < 0, len(labels), codes)))
+    return pa.array(column.astype("object").astype(str).to_numpy(dtype=object), pa.string())
+
+
+def _withheld_lines(rows: pd.DataFrame) -> pa.Array:
+    """The explanation of each withheld row, built on whole columns: site, resource, partner,
+    distance and mode, and why the figures are missing."""
+    where: pa.Array | str = ""
+    if "distance_m" in rows:
+        metres = rows["distance_m"].to_numpy(dtype="float64")
+        km = fixed(metres / 1000, decimals=1)
+        measured = pc.binary_join_element_wise(" (", km, " km by ", _labels(rows["mode"]), ")", "")
+        where = pc.if_else(pa.array(np.isnan(metres)), "", measured)
+    return pc.binary_join_element_wise(
+        _labels(rows["supply_site"]),
+        " could send ",
+        _labels(rows["resource"]),
+        " to ",
+        _labels(rows["demand_site"]),
+        where,
+        f"; {WITHHELD_TEXT}.",
+        "",
     )
 
 
@@ -173,59 +192,13 @@ def _repeats_secret(exchanges: pd.DataFrame, hidden: pd.DataFrame) -> np.ndarray
     return mask
 
 
-@dataclass(frozen=True)
-class Totals:
-    """Sums over a set of candidates as one tier may see them.
-
-    An upper bound: candidates compete for the same flows (an allocation decides which run).
-
-    Attributes
-    ----------
-    count : int
-        Candidates in the set.
-    withheld : int
-        Candidates left out of the sums because their figures are withheld for this tier.
-    quantity : dict[str, float]
-        Canonical unit -> summed quantity of the rows counted.
-    net_co2e_t : float
-        Net CO2e avoided, t/yr, over the rows counted (unknown figures count as zero).
-    net_benefit_eur : float
-        Net benefit, EUR/yr, over the rows counted (unknown figures count as zero).
-    paying_net_benefit_eur : float
-        Net benefit of the paying declared candidates counted, EUR/yr (if each were realised).
-    paying_net_co2e_t : float
-        Net CO2e of the declared candidates with a positive CO2e, t/yr.
-    """
-
-    count: int
-    withheld: int
-    quantity: dict[str, float]
-    net_co2e_t: float
-    net_benefit_eur: float
-    paying_net_benefit_eur: float
-    paying_net_co2e_t: float
-
-
-def totals(frame: pd.DataFrame, *, tier: Tier) -> Totals:
+def totals(frame: pd.DataFrame, *, tier: Tier) -> summary.Totals:
     """The :class:`Totals` of scored candidates as ``tier`` may see them."""
-    shown = candidates(frame, tier=tier)
-    counted = shown[~shown["withheld"].to_numpy(dtype=bool)]
-    by_unit = counted.groupby(counted["unit"].astype("object"), observed=True)["quantity"].sum(
-        min_count=1
-    )
-    quantity = {str(u): float(v) for u, v in by_unit.items() if not math.isnan(float(v))}
-    ordered = {u: quantity[u] for u in UNITS if u in quantity}
-    ordered.update({u: v for u, v in quantity.items() if u not in ordered})
-    declared = counted[counted["basis"].astype("object") == "declared"]
-    return Totals(
-        count=len(frame),
-        withheld=len(shown) - len(counted),
-        quantity=ordered,
-        net_co2e_t=float(counted["net_co2e_t"].sum()),
-        net_benefit_eur=float(counted["net_benefit_eur"].sum()),
-        paying_net_benefit_eur=float(declared["net_benefit_eur"].clip(lower=0).sum()),
-        paying_net_co2e_t=float(declared["net_co2e_t"].clip(lower=0).sum()),
-    )
+    check_tier(tier)
+    # Only the summed columns, and no explanation built for rows that are left out anyway.
+    needed = frame[["unit", "quantity", "basis", "net_co2e_t", "net_benefit_eur"]]
+    counted = needed[~_secret(frame)] if tier == "public" else needed
+    return summary.candidate_totals(counted, count=len(frame))
 
 
 def view(item: Frame | Case, *, tier: Tier) -> Frame | Case:

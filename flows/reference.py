@@ -1,7 +1,8 @@
 """Reference data as one read-only value: loaded once, passed explicitly, changed by copy.
 
-An analysis depends on reference tables (the synergy library, the parameter set, which
-resources serve which demands, what each resource replaces, the mode circuity factors). They
+An analysis depends on reference tables (the EWC list and carriers, the synergy library, the
+parameter set, which resources serve which demands, what each resource replaces, the mode
+circuity factors). They
 live in :class:`Reference`; :func:`load` reads them from files, :func:`default` is the bundled
 set read once per process (the only cache of these tables), and
 :meth:`Reference.with_overrides` returns a changed copy for one run (a scenario, a Monte Carlo
@@ -13,7 +14,7 @@ from __future__ import annotations
 import csv
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
@@ -22,6 +23,7 @@ import pandas as pd
 
 from datasets import reference_path
 from flows import library as synergy_library
+from flows import resources
 from flows.parameters import ParameterSet, load_parameters
 from geo import modes
 
@@ -91,13 +93,16 @@ class Reference:
         What each resource replaces, most specific first.
     circuity : Mapping[str, ModeFactor]
         Route length over geodesic length per transport mode.
+    vocabulary : Vocabulary
+        The EWC list and the carriers resources are named with.
     """
 
     library: pd.DataFrame
     parameters: ParameterSet
     compatibility: Mapping[str, tuple[str, ...]]
     substitutes: tuple[Substitute, ...]
-    circuity: Mapping[str, modes.ModeFactor] = field(default_factory=dict)
+    circuity: Mapping[str, modes.ModeFactor]
+    vocabulary: resources.Vocabulary
 
     def with_overrides(
         self,
@@ -145,6 +150,9 @@ def load(
     parameters_path: str | os.PathLike[str] | None = None,
     compatibility_path: str | os.PathLike[str] | None = None,
     substitution_path: str | os.PathLike[str] | None = None,
+    ewc_path: str | os.PathLike[str] | None = None,
+    carriers_path: str | os.PathLike[str] | None = None,
+    circuity_path: str | os.PathLike[str] | None = None,
 ) -> Reference:
     """Read a reference bundle (each table from its bundled file unless a path is given).
 
@@ -153,12 +161,14 @@ def load(
     LibraryError, ParameterError
         If the library or the parameter file is malformed (the message names file and row).
     """
+    vocabulary = resources.read_vocabulary(ewc_path=ewc_path, carriers_path=carriers_path)
     return Reference(
-        library=synergy_library.load_library(library_path),
+        library=synergy_library.load_library(library_path, vocabulary=vocabulary),
         parameters=load_parameters(parameters_path),
         compatibility=MappingProxyType(read_compatibility(compatibility_path)),
         substitutes=read_substitutes(substitution_path),
-        circuity=MappingProxyType(modes.factors()),
+        circuity=MappingProxyType(modes.read_factors(circuity_path)),
+        vocabulary=vocabulary,
     )
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
 
 from datasets import reference_path
 from flows._errors import ResourceError
@@ -130,11 +133,24 @@ class EwcEntry:
     family: str
 
 
-@lru_cache(maxsize=1)
-def ewc_entries() -> dict[str, EwcEntry]:
-    """The EWC codes SymbioMap bundles (those its library, cases and generator use), with their
-    official descriptions (Commission Decision 2000/532/EC as amended by 2014/955/EU)."""
-    with reference_path("ewc_codes.csv").open(encoding="utf-8", newline="") as fh:
+@dataclass(frozen=True)
+class Carrier:
+    """An energy, water or gas carrier of the vocabulary (``datasets/reference/carriers.csv``)."""
+
+    key: str
+    name: str
+    family: str
+    dimensions: tuple[str, ...]
+    needs_temperature: bool
+    description: str
+
+
+def read_ewc_list(path: str | os.PathLike[str] | None = None) -> dict[str, EwcEntry]:
+    """Read an EWC list (default: the bundled ``ewc_codes.csv``: the codes SymbioMap's
+    library, cases and generator use, with the official descriptions of Commission Decision
+    2000/532/EC as amended by 2014/955/EU and each code's resource family)."""
+    file = Path(path) if path is not None else reference_path("ewc_codes.csv")
+    with file.open(encoding="utf-8", newline="") as fh:
         return {
             row["code"]: EwcEntry(
                 row["code"],
@@ -148,30 +164,10 @@ def ewc_entries() -> dict[str, EwcEntry]:
         }
 
 
-def describe(resource: str) -> str:
-    """Plain name of a normalised resource: the EWC description or the carrier's name."""
-    if is_ewc(resource):
-        entry = ewc_entries().get(resource)
-        return entry.description if entry else f"EWC {resource} ({EWC_CHAPTERS[resource[:2]]})"
-    return carriers()[resource].name
-
-
-@dataclass(frozen=True)
-class Carrier:
-    """An energy, water or gas carrier of the vocabulary (``datasets/reference/carriers.csv``)."""
-
-    key: str
-    name: str
-    family: str
-    dimensions: tuple[str, ...]
-    needs_temperature: bool
-    description: str
-
-
-@lru_cache(maxsize=1)
-def carriers() -> dict[str, Carrier]:
-    """The carrier vocabulary, keyed by its lower-case name."""
-    with reference_path("carriers.csv").open(encoding="utf-8", newline="") as fh:
+def read_carriers(path: str | os.PathLike[str] | None = None) -> dict[str, Carrier]:
+    """Read a carrier vocabulary (default: the bundled ``carriers.csv``), keyed by name."""
+    file = Path(path) if path is not None else reference_path("carriers.csv")
+    with file.open(encoding="utf-8", newline="") as fh:
         return {
             row["carrier"]: Carrier(
                 key=row["carrier"],
@@ -183,6 +179,87 @@ def carriers() -> dict[str, Carrier]:
             )
             for row in csv.DictReader(fh)
         }
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The words a case may use for a resource: the EWC list and the carriers, as one value.
+
+    Part of :class:`flows.reference.Reference` (read once there and passed explicitly).
+
+    Attributes
+    ----------
+    ewc : Mapping[str, EwcEntry]
+        The listed EWC codes; other well-formed codes are accepted (with a warning).
+    carriers : Mapping[str, Carrier]
+        Energy, water and gas carriers keyed by their lower-case name.
+    """
+
+    ewc: Mapping[str, EwcEntry]
+    carriers: Mapping[str, Carrier]
+
+    def normalise(self, text: str) -> str:
+        """Return the canonical form of a resource: a normalised EWC code or a carrier key.
+
+        Raises
+        ------
+        ResourceError
+            If ``text`` is a malformed EWC code or an unknown carrier.
+        """
+        cleaned = text.strip()
+        if looks_like_ewc(cleaned):
+            return normalise_ewc(cleaned)
+        key = cleaned.lower().replace("_", "-").replace(" ", "-")
+        if key in self.carriers:
+            return key
+        msg = f"unknown resource {text!r}: use an EWC code (e.g. '10 01 05') or one of " + (
+            ", ".join(self.carriers)
+        )
+        raise ResourceError(msg)
+
+    def describe(self, resource: str) -> str:
+        """Plain name of a normalised resource: the EWC description or the carrier's name."""
+        if is_ewc(resource):
+            entry = self.ewc.get(resource)
+            if entry is not None:
+                return entry.description
+            return f"EWC {resource} ({EWC_CHAPTERS[resource[:2]]})"
+        return self.carriers[resource].name
+
+    def family_of(self, resource: str) -> str:
+        """The family key (see :data:`FAMILIES`) of a normalised resource.
+
+        A listed code has its own family (e.g. waste plastic from the plastics chapter is a
+        material, not a chemical); any other code takes its sub-chapter's or chapter's.
+        """
+        if is_ewc(resource):
+            entry = self.ewc.get(resource)
+            if entry is not None:
+                return entry.family
+            return _SUBCHAPTER_FAMILY.get(resource[:5], _CHAPTER_FAMILY[resource[:2]])
+        return self.carriers[resource].family
+
+    def dimensions_of(self, resource: str) -> tuple[str, ...]:
+        """Dimensions a quantity of ``resource`` may be given in (mass, energy, volume)."""
+        if is_ewc(resource):
+            return ("mass", "volume")
+        return self.carriers[resource].dimensions
+
+    def needs_temperature(self, resource: str) -> bool:
+        """Whether flows of ``resource`` must state a temperature (heat and steam)."""
+        return not is_ewc(resource) and self.carriers[resource].needs_temperature
+
+
+def read_vocabulary(
+    *,
+    ewc_path: str | os.PathLike[str] | None = None,
+    carriers_path: str | os.PathLike[str] | None = None,
+) -> Vocabulary:
+    """Read the EWC list and the carriers (the bundled files unless paths are given)."""
+    return Vocabulary(
+        ewc=MappingProxyType(read_ewc_list(ewc_path)),
+        carriers=MappingProxyType(read_carriers(carriers_path)),
+    )
 
 
 def looks_like_ewc(text: str) -> bool:
@@ -209,26 +286,6 @@ def normalise_ewc(text: str) -> str:
     return f"{chapter} {sub} {item}{star}"
 
 
-def normalise_resource(text: str) -> str:
-    """Return the canonical form of a resource: a normalised EWC code or a carrier key.
-
-    Raises
-    ------
-    ResourceError
-        If ``text`` is a malformed EWC code or an unknown carrier.
-    """
-    cleaned = text.strip()
-    if looks_like_ewc(cleaned):
-        return normalise_ewc(cleaned)
-    key = cleaned.lower().replace("_", "-").replace(" ", "-")
-    if key in carriers():
-        return key
-    msg = f"unknown resource {text!r}: use an EWC code (e.g. '10 01 05') or one of " + ", ".join(
-        carriers()
-    )
-    raise ResourceError(msg)
-
-
 def is_ewc(resource: str) -> bool:
     """Whether a normalised resource is an EWC code (not a carrier)."""
     return resource[:1].isdigit()
@@ -237,22 +294,3 @@ def is_ewc(resource: str) -> bool:
 def is_hazardous(resource: str) -> bool:
     """Whether a normalised resource is a hazardous EWC code (marked ``*``)."""
     return resource.endswith("*")
-
-
-def family_of(resource: str) -> str:
-    """Return the family key (see :data:`FAMILIES`) of a normalised resource."""
-    if is_ewc(resource):
-        return _SUBCHAPTER_FAMILY.get(resource[:5], _CHAPTER_FAMILY[resource[:2]])
-    return carriers()[resource].family
-
-
-def dimensions_of(resource: str) -> tuple[str, ...]:
-    """Physical dimensions a quantity of ``resource`` may be given in (mass, energy, volume)."""
-    if is_ewc(resource):
-        return ("mass", "volume")
-    return carriers()[resource].dimensions
-
-
-def needs_temperature(resource: str) -> bool:
-    """Whether flows of ``resource`` must state a temperature (heat and steam)."""
-    return not is_ewc(resource) and carriers()[resource].needs_temperature

@@ -11,11 +11,12 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from flows import frames, resources
 from flows import reference as reference_data
-from flows import resources
 from flows.parameters import ParameterSet
-from flows.privacy import Totals
 from flows.reference import Substitute
 
 WATER_DENSITY_T_PER_M3 = 1.0
@@ -58,8 +59,8 @@ def substitute_for(
     return None
 
 
-def _disposal_keys(resource: str, route: str) -> tuple[str | None, str | None]:
-    """(cost key, emission key) of the disposal a resource avoids."""
+def _disposal_keys(resource: str, route: str, family: str) -> tuple[str | None, str | None]:
+    """(cost key, emission key) of the disposal a resource of ``family`` avoids."""
     if resources.is_ewc(resource):
         if route == "none":
             return None, None
@@ -67,7 +68,6 @@ def _disposal_keys(resource: str, route: str) -> tuple[str | None, str | None]:
             return "disposal.cost.hazardous", None
         if route == "incineration":
             return "disposal.cost.incineration", "disposal.ef.incineration"
-        family = resources.family_of(resource)
         landfill = {
             "minerals": "inert",
             "metals": "inert",
@@ -147,14 +147,14 @@ def _rates(
     # demand replaces heat; what the supplier no longer disposes of is the supplied resource.
     served = frame["demand_resource"] if "demand_resource" in frame else frame["resource"]
     row_key, combos = _distinct(
-        frame["resource"], served, frame["unit"], pd.Series(lib_values["route"])
+        frame["resource"], served, frame["unit"], pd.Series(lib_values["route"]), frame["family"]
     )
     table = np.zeros((len(combos), 4))
     has_substitute = np.zeros(len(combos), dtype=bool)
-    for k, (r, d, u, route) in enumerate(combos):
+    for k, (r, d, u, route, fam) in enumerate(combos):
         sub = substitute_for(str(d), str(u), subs)
         has_substitute[k] = sub is not None
-        cost_key, ef_key = _disposal_keys(str(r), str(route or ""))
+        cost_key, ef_key = _disposal_keys(str(r), str(route or ""), str(fam or ""))
         table[k] = (
             params[sub.price_key] * sub.factor if sub else 0.0,
             params[sub.ef_key] * sub.factor if sub else 0.0,
@@ -183,17 +183,24 @@ def _rates(
     }
 
 
+def _kinds(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Quantity, unit, mode and family of every candidate as arrays, read once."""
+    return {
+        "qty": frame["quantity"].to_numpy(dtype="float64"),
+        "unit": _objects(frame["unit"]),
+        "mode": _objects(frame["mode"]),
+        "family": _objects(frame["family"]),
+    }
+
+
 def _components(
-    frame: pd.DataFrame,
+    kinds: dict[str, np.ndarray],
     rates: dict[str, np.ndarray],
     distance_km: np.ndarray,
     params: ParameterSet,
-) -> pd.DataFrame:
-    """Every money and CO2 component at the given distances (vectorised)."""
-    qty = frame["quantity"].to_numpy(dtype="float64")
-    unit = _objects(frame["unit"])
-    mode = _objects(frame["mode"])
-    family = _objects(frame["family"])
+) -> dict[str, np.ndarray]:
+    """Every money and CO2 component at the given distances (vectorised), as arrays."""
+    qty, unit, mode, family = kinds["qty"], kinds["unit"], kinds["mode"], kinds["family"]
     mass_t = np.where(
         unit == "t/yr", qty, np.where(unit == "m3/yr", qty * WATER_DENSITY_T_PER_M3, np.nan)
     )
@@ -223,23 +230,20 @@ def _components(
     net_co2 = avoided_virgin + avoided_disposal_co2 - transport_co2
     excl = avoided_disposal + avoided_purchase - transport_cost
     carbon = params["carbon.price"] * net_co2
-    return pd.DataFrame(
-        {
-            "tonne_km": tkm,
-            "transport_cost_eur": transport_cost,
-            "transport_co2e_t": transport_co2,
-            "delivered_quantity": delivered,
-            "avoided_disposal_eur": avoided_disposal,
-            "avoided_purchase_eur": avoided_purchase,
-            "avoided_virgin_co2e_t": avoided_virgin,
-            "avoided_disposal_co2e_t": avoided_disposal_co2,
-            "net_co2e_t": net_co2,
-            "carbon_value_eur": carbon,
-            "net_benefit_excl_carbon_eur": excl,
-            "net_benefit_eur": excl + carbon,
-        },
-        index=frame.index,
-    )
+    return {
+        "tonne_km": tkm,
+        "transport_cost_eur": transport_cost,
+        "transport_co2e_t": transport_co2,
+        "delivered_quantity": delivered,
+        "avoided_disposal_eur": avoided_disposal,
+        "avoided_purchase_eur": avoided_purchase,
+        "avoided_virgin_co2e_t": avoided_virgin,
+        "avoided_disposal_co2e_t": avoided_disposal_co2,
+        "net_co2e_t": net_co2,
+        "carbon_value_eur": carbon,
+        "net_benefit_excl_carbon_eur": excl,
+        "net_benefit_eur": excl + carbon,
+    }
 
 
 def _library_values(frame: pd.DataFrame, lib: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -301,157 +305,111 @@ def score(
     km = candidates["distance_m"].to_numpy(dtype="float64") / 1000.0
     table = reference_data.default().substitutes if substitutes is None else substitutes
     rates = _rates(candidates, params, lib, table)
-    at_distance = _components(candidates, rates, km, params)
-    at_zero = _components(candidates, rates, np.zeros_like(km), params)["net_benefit_eur"]
-    at_one = _components(candidates, rates, np.ones_like(km), params)["net_benefit_eur"]
-    slope = (at_zero - at_one).to_numpy()  # EUR/yr lost per km
+    kinds = _kinds(candidates)
+    figures = _components(kinds, rates, km, params)
+    at_zero = _components(kinds, rates, np.zeros_like(km), params)["net_benefit_eur"]
+    at_one = _components(kinds, rates, np.ones_like(km), params)["net_benefit_eur"]
+    slope = at_zero - at_one  # EUR/yr lost per km
     with np.errstate(divide="ignore", invalid="ignore"):
-        break_even = np.where(slope > 0, at_zero.to_numpy() / slope, np.inf)
-    break_even = np.where(at_zero.to_numpy() <= 0, 0.0, break_even)
-    out = pd.concat([candidates, at_distance], axis=1)
-    no_qty = out["quantity"].isna()
-    money = [c for c in at_distance.columns if c.endswith(("_eur", "_t")) or c == "tonne_km"]
-    out.loc[no_qty, money] = np.nan
-    out["break_even_km"] = np.where(no_qty, np.nan, break_even)
-    out["parameter_set"] = params.version
-    out["rank"] = (
-        out["net_benefit_eur"]
-        .rank(ascending=False, method="first", na_option="bottom")
-        .astype("int64")
-    )
-    out = out.sort_values("rank").reset_index(drop=True)
+        break_even = np.where(slope > 0, at_zero / slope, np.inf)
+    break_even = np.where(at_zero <= 0, 0.0, break_even)
+    no_qty = np.isnan(kinds["qty"])
+    for name in figures:
+        if name.endswith(("_eur", "_t")) or name == "tonne_km":
+            figures[name] = np.where(no_qty, np.nan, figures[name])
+    figures["break_even_km"] = np.where(no_qty, np.nan, break_even)
+    # Rank 1 = best net benefit, ties in candidate order, unknown figures last: a stable sort
+    # of the negated benefit (NaN sorts last), as pandas' rank(method="first") would number.
+    order = np.argsort(-figures["net_benefit_eur"], kind="stable")
+    # One reordering of every column (the candidates', then the figures'): no sorted copy of
+    # an unsorted frame, no frame per component.
+    ranked = candidates.take(order).reset_index(drop=True)
+    scores = pd.DataFrame({name: values[order] for name, values in figures.items()})
+    scores["parameter_set"] = pd.Series(params.version, index=scores.index, dtype=TEXT_DTYPE)
+    scores["rank"] = np.arange(1, len(order) + 1, dtype="int64")
+    out = pd.concat([ranked, scores], axis=1)
     if explain:
         out["explanation"] = explanations(out)
     return out
 
 
-def explanations(out: pd.DataFrame) -> list[str]:
-    """One plain-language line per scored candidate.
+def explanations(out: pd.DataFrame) -> pd.Series:
+    """One plain-language line per scored candidate, as a text column aligned with ``out``.
 
-    Separate from the figures because text is the slow part for a million candidates; built
-    column-wise (each number formatted once, strings joined as whole arrays) rather than row by
-    row. :func:`score` adds it unless ``explain=False``.
+    Separate from the figures because text is the slow part for a million candidates: built
+    with Arrow's string kernels over whole columns (numbers formatted by
+    :func:`flows.frames.fixed`), never one Python string per row. :func:`score` adds it unless
+    ``explain=False``.
     """
-    text = {
-        c: out[c].astype("object").astype(str).to_numpy(dtype=object)
-        for c in ("supply_site", "demand_site", "resource", "unit", "mode", "distance_kind")
-    }
-    basis = out["basis"].astype("object").to_numpy(dtype=object)
-    confidence = out["confidence"].astype("object").astype(str).to_numpy(dtype=object)
+    n = len(out)
+    if n == 0:
+        return pd.Series([], index=out.index, dtype=TEXT_DTYPE)
+    sup, dem, res, unit, mode, kind, conf = (
+        _text(out[c])
+        for c in (
+            "supply_site",
+            "demand_site",
+            "resource",
+            "unit",
+            "mode",
+            "distance_kind",
+            "confidence",
+        )
+    )
+    inferred = (out["basis"].astype("object") == "inferred").to_numpy(dtype=bool)
     num = {
         c: out[c].to_numpy(dtype="float64")
         for c in ("distance_m", "quantity", "net_benefit_eur", "net_co2e_t", "break_even_km")
     }
-    if len(out) == 0:
-        return []
-    km = _formatted(num["distance_m"] / 1000.0, "{:.1f}")
-    quantity = num["quantity"]
-    amount = _formatted(quantity, "{:,.0f}")
-    amount[np.isnan(quantity)] = None
     benefit, be = num["net_benefit_eur"], num["break_even_km"]
-    benefit_text = _formatted(benefit, "{:+,.0f}")
-    co2_text = _formatted(num["net_co2e_t"], "{:+,.0f}")
-    limit = np.where(np.isinf(be), "at any distance", "up to " + _formatted(be, "{:,.0f}") + " km")
-    verdict = np.where(benefit > 0, "pays", "does not pay")
-    no_figures = np.isnan(benefit)
-    # One f-string per row over pre-formatted columns: each number is formatted exactly once.
-    return [
-        (
-            f"Likely ({conf} confidence, from sector codes): {sup} could send {res}"
-            if bas == "inferred"
-            else f"{sup} could send {'an unknown amount' if amt is None else f'{amt} {unit}'} "
-            f"of {res}"
-        )
-        + f" {dist} km by {mode} ({kind}) to {dem}"
-        + (
-            "; quantity unknown, so no figures."
-            if nofig
-            else f": {verd} ({ben} EUR/yr, {co2} t CO2e/yr), worthwhile {lim}."
-        )
-        for (
-            sup,
-            dem,
-            res,
-            unit,
-            mode,
-            kind,
-            bas,
-            conf,
-            dist,
-            amt,
-            ben,
-            co2,
-            lim,
-            verd,
-            nofig,
-        ) in zip(
-            text["supply_site"],
-            text["demand_site"],
-            text["resource"],
-            text["unit"],
-            text["mode"],
-            text["distance_kind"],
-            basis,
-            confidence,
-            km,
-            amount,
-            benefit_text,
-            co2_text,
-            limit,
-            verdict,
-            no_figures,
-            strict=True,
-        )
-    ]
+
+    def choose(mask: np.ndarray, yes: pa.Array | str, no: pa.Array | str) -> pa.Array:
+        return pc.if_else(pa.array(mask), yes, no)
+
+    def join(*parts: pa.Array | str) -> pa.Array:
+        return pc.binary_join_element_wise(*parts, "")
+
+    amount = choose(
+        np.isnan(num["quantity"]),
+        "an unknown amount",
+        join(frames.fixed(num["quantity"], decimals=0, thousands=True), " ", unit),
+    )
+    head = choose(
+        inferred,
+        join("Likely (", conf, " confidence, from sector codes): ", sup, " could send ", res),
+        join(sup, " could send ", amount, " of ", res),
+    )
+    limit = choose(
+        np.isinf(be),
+        "at any distance",
+        join("up to ", frames.fixed(be, decimals=0, thousands=True), " km"),
+    )
+    figures = join(
+        ": ",
+        choose(benefit > 0, "pays", "does not pay"),
+        " (",
+        frames.fixed(benefit, decimals=0, thousands=True, plus=True),
+        " EUR/yr, ",
+        frames.fixed(num["net_co2e_t"], decimals=0, thousands=True, plus=True),
+        " t CO2e/yr), worthwhile ",
+        limit,
+        ".",
+    )
+    tail = choose(np.isnan(benefit), "; quantity unknown, so no figures.", figures)
+    km = frames.fixed(num["distance_m"] / 1000.0, decimals=1)
+    text = join(head, " ", km, " km by ", mode, " (", kind, ") to ", dem, tail)
+    return pd.Series(pd.arrays.ArrowStringArray(text, dtype=TEXT_DTYPE), index=out.index)
 
 
-def _formatted(values: np.ndarray, spec: str) -> np.ndarray:
-    """``values`` formatted with ``spec`` as an object array (NaN and inf as Python prints
-    them; such rows are replaced by the caller)."""
-    fmt = spec.format
-    return np.array([fmt(v) for v in values.tolist()], dtype=object)
+TEXT_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)
+"""The dtype of text columns built here (pandas' default ``str``)."""
 
 
-def _amount(value: float, unit: str) -> str:
-    return "an unknown amount" if np.isnan(value) else f"{value:,.0f} {unit}"
-
-
-def summary_table(shown: pd.DataFrame, totals: Totals, *, top: int = 15) -> str:
-    """A plain-text table of the best candidates and the totals, for the command line.
-
-    ``shown`` and ``totals`` come through :mod:`flows.privacy` (this function only formats).
-    """
-    if shown.empty:
-        return "no candidate exchange found within the economic distances"
-    cols = {
-        "rank": "rank",
-        "supply_site": "from",
-        "demand_site": "to",
-        "resource": "resource",
-        "basis": "basis",
-        "quantity": "quantity",
-        "unit": "unit",
-        "distance_km": "km",
-        "distance_kind": "distance",
-        "net_benefit_eur": "EUR/yr",
-        "net_co2e_t": "t CO2e/yr",
-        "break_even_km": "break-even km",
-    }
-    view = shown.assign(distance_km=shown["distance_m"] / 1000.0)[list(cols)].head(top)
-    view = view.rename(columns=cols)
-    text = view.to_string(index=False, float_format=lambda v: f"{v:,.1f}")
-    lines = [
-        text,
-        (
-            f"{totals.count} candidates: net benefit {totals.net_benefit_eur:,.0f} EUR/yr and "
-            f"{totals.net_co2e_t:,.0f} t CO2e/yr in all; the paying declared ones "
-            f"{totals.paying_net_benefit_eur:,.0f} EUR/yr and {totals.paying_net_co2e_t:,.0f} "
-            "t CO2e/yr (candidates compete for the same flows: an upper bound)"
-        ),
-    ]
-    if totals.withheld:
-        lines.append(
-            f"{totals.withheld} candidates involve confidential flows: their figures are "
-            "withheld and not in these totals (--tier owner shows them)"
-        )
-    return "\n".join(lines)
+def _text(column: pd.Series) -> pa.Array:
+    """A column as Arrow strings, missing values spelt ``nan`` as ``str()`` spells them."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        categories = column.cat.categories.astype("object").astype(str).to_numpy(dtype=object)
+        codes = column.cat.codes.to_numpy(dtype="int64")
+        names = pa.array([*categories, "nan"], pa.string())
+        return names.take(pa.array(np.where(codes < 0, len(categories), codes)))
+    return pa.array(column.astype("object").astype(str).to_numpy(dtype=object), pa.string())

@@ -18,7 +18,7 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from flows import io, resources
+from flows import io, reference
 from flows._errors import CaseValidationError
 from flows.model import Case
 from geo.crs import STORAGE_CRS, metric_crs, to_metric, to_storage
@@ -844,6 +844,7 @@ def _exchanges_frame(
 ) -> pd.DataFrame:
     """Link a few supplies to the nearest demand of the same resource and unit within 10 km
     (heat and steam only when the supply is at least as hot as the demand)."""
+    words = reference.default().vocabulary  # the archetypes use the bundled words only
     columns = [
         "from_site",
         "to_site",
@@ -877,7 +878,7 @@ def _exchanges_frame(
         )
         g, t = givers[g], takers[t]
         ok = site[g] != site[t]
-        if resources.needs_temperature(res):
+        if words.needs_temperature(res):
             ok &= temperature[g] >= temperature[t]
         # Keep one partner per supply (ties of equal distance come back together).
         g, t = g[ok], t[ok]
@@ -889,7 +890,7 @@ def _exchanges_frame(
     take = np.concatenate([p[1] for p in pairs])
     n = give.size
     share = rng.uniform(0.3, 1.0, size=n)
-    family = np.array([resources.family_of(r) for r in resource[give]], dtype=object)
+    family = np.array([words.family_of(r) for r in resource[give]], dtype=object)
     return pd.DataFrame(
         {
             "from_site": flows["site_id"].to_numpy()[give],

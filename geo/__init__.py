@@ -11,13 +11,14 @@ import importlib
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+from datasets.errors import SymbioMapError
 from geo._errors import (
     CRSError,
     NetworkAreaError,
     NetworkFileError,
     NetworkUnavailableError,
+    PointsFileError,
     RoutingError,
-    SymbioMapError,
 )
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ __all__ = [
     "NetworkAreaError",
     "NetworkFileError",
     "NetworkUnavailableError",
+    "PointsFileError",
     "RoutingError",
     "SymbioMapError",
     "cli",

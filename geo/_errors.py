@@ -1,10 +1,8 @@
-"""Exceptions raised by the geo package (and the project-wide base class)."""
+"""Exceptions raised by the geo package."""
 
 from __future__ import annotations
 
-
-class SymbioMapError(Exception):
-    """Base class of every error SymbioMap raises on purpose."""
+from datasets.errors import SymbioMapError
 
 
 class CRSError(SymbioMapError, ValueError):
@@ -25,3 +23,7 @@ class NetworkAreaError(SymbioMapError, ValueError):
 
 class NetworkUnavailableError(SymbioMapError, ConnectionError):
     """OpenStreetMap (Overpass or Nominatim) cannot be reached from this machine."""
+
+
+class PointsFileError(SymbioMapError, ValueError):
+    """A file of sites cannot be read as points: unreadable, no geometry or lon/lat, no CRS."""

@@ -1,4 +1,8 @@
-"""Command line: ``python -m geo network``, ``parks`` and ``distances``."""
+"""Command line: ``python -m geo network``, ``parks`` and ``distances``.
+
+Case-agnostic: sites come as a file of points (any vector file GDAL reads, or a CSV with
+lon/lat columns). Reading a SymbioMap case is the job of ``python -m flows network|parks``.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from datasets.settings import DEFAULT_MAX_ACCESS_M
+from datasets.settings import DEFAULT_DOWNLOAD_MARGIN_M, DEFAULT_MAX_ACCESS_M
 from geo import modes
-from geo._errors import NetworkAreaError, NetworkFileError, NetworkUnavailableError, RoutingError
+from geo._errors import (
+    CRSError,
+    NetworkAreaError,
+    NetworkFileError,
+    NetworkUnavailableError,
+    PointsFileError,
+    RoutingError,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -23,7 +34,9 @@ EXIT_OK = 0
 EXIT_BAD_INPUT = 1
 EXIT_UNREACHABLE = 2
 
-_PARKS_SUFFIXES = {".gpkg": "GPKG", ".geojson": "GeoJSON"}
+_PARKS_SUFFIXES = (".gpkg", ".geojson")
+_LON_NAMES = ("lon", "lng", "long", "longitude", "x")
+_LAT_NAMES = ("lat", "latitude", "y")
 
 
 def _add_area_options(parser: argparse.ArgumentParser) -> None:
@@ -36,17 +49,24 @@ def _add_area_options(parser: argparse.ArgumentParser) -> None:
         metavar=("W", "S", "E", "N"),
         help="longitude/latitude box in degrees: west south east north",
     )
-    where.add_argument("--case", metavar="PATH", help="a SymbioMap case: the area around its sites")
+    where.add_argument(
+        "--points",
+        metavar="FILE",
+        help="sites: any vector file GDAL reads (.gpkg, .geojson, .shp, ...) or a CSV with "
+        "lon/lat columns; the area around them",
+    )
     where.add_argument(
         "--osm-file",
         metavar="FILE",
         help="a local OpenStreetMap extract (.osm, .osm.bz2, .osm.pbf); needs no internet",
     )
+    _add_points_options(parser)
     parser.add_argument(
         "--margin-m",
         type=float,
-        default=2000.0,
-        help="with --case: metres of area beyond the outermost sites (default 2000)",
+        default=DEFAULT_DOWNLOAD_MARGIN_M,
+        help=f"with --points: metres of area beyond the outermost sites "
+        f"(default {DEFAULT_DOWNLOAD_MARGIN_M:g})",
     )
     parser.add_argument(
         "--cache-dir",
@@ -54,11 +74,123 @@ def _add_area_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _read_case_bbox(path: str, margin_m: float) -> tuple[float, float, float, float]:
-    from flows import io  # noqa: PLC0415 - flows is only needed for --case
-    from geo import osm  # noqa: PLC0415
+def _add_points_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--layer", metavar="NAME", help="the layer of the points file, if it has several"
+    )
 
-    return osm.case_bbox(io.read_case(path), margin_m=margin_m)
+
+def _lonlat_columns(columns: Sequence[object]) -> tuple[object, object] | None:
+    """The longitude and latitude columns among ``columns`` (names as in :data:`_LON_NAMES`)."""
+    by_name = {str(c).strip().lower(): c for c in columns}
+    lon = next((by_name[n] for n in _LON_NAMES if n in by_name), None)
+    lat = next((by_name[n] for n in _LAT_NAMES if n in by_name), None)
+    return None if lon is None or lat is None else (lon, lat)
+
+
+def _folder_csv(folder: Path, layer: str | None) -> Path:
+    """The CSV file of a folder that holds the points: ``<layer>.csv``, else the only one with
+    longitude/latitude columns (a folder of CSV files is a multi-layer source, as in GDAL)."""
+    import pandas as pd  # noqa: PLC0415
+
+    if layer is not None:
+        chosen = folder / f"{layer}.csv"
+        if not chosen.is_file():
+            msg = f"{folder.name} has no {chosen.name}"
+            raise PointsFileError(msg)
+        return chosen
+    csvs = sorted(folder.glob("*.csv"))
+    located = []
+    for csv in csvs:
+        try:
+            header = pd.read_csv(csv, nrows=0).columns
+        except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError):
+            continue  # not the points: the file is named when chosen with --layer
+        if _lonlat_columns(list(header)) is not None:
+            located.append(csv)
+    if len(located) != 1:
+        found = ", ".join(c.stem for c in (located or csvs)) or "none"
+        what = "several CSV files with lon/lat" if located else "no CSV file with lon/lat columns"
+        msg = f"{folder.name} has {what} (files: {found}): choose one with --layer"
+        raise PointsFileError(msg)
+    return located[0]
+
+
+def _csv_points(file: Path) -> gpd.GeoDataFrame:
+    """Points of a CSV file with longitude/latitude columns (degrees, EPSG:4326)."""
+    import geopandas as gpd  # noqa: PLC0415
+    import pandas as pd  # noqa: PLC0415
+
+    try:
+        table = pd.read_csv(file)
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        msg = f"{file.name} could not be read as CSV: {err}"
+        raise PointsFileError(msg) from err
+    columns = _lonlat_columns(list(table.columns))
+    if columns is None:
+        msg = (
+            f"{file.name} has no longitude/latitude columns (looked for {'/'.join(_LON_NAMES)} "
+            f"and {'/'.join(_LAT_NAMES)}; found {', '.join(map(str, table.columns))})"
+        )
+        raise PointsFileError(msg)
+    lon, lat = columns
+    x = pd.to_numeric(table[lon], errors="coerce")
+    y = pd.to_numeric(table[lat], errors="coerce")
+    bad = ~(x.between(-180, 180) & y.between(-90, 90))
+    if bad.any():
+        rows = ", ".join(str(i + 2) for i in table.index[bad][:10])  # +2: header, 1-based
+        msg = (
+            f"{file.name}: rows {rows} have no longitude/latitude in degrees "
+            f"(columns {lon!r}, {lat!r}; blank, not a number or out of range)"
+        )
+        raise PointsFileError(msg)
+    return gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(x, y), crs="EPSG:4326")
+
+
+def _vector_points(file: Path, layer: str | None) -> gpd.GeoDataFrame:
+    """Features of one layer of a vector file, which must have a geometry and a CRS."""
+    import geopandas as gpd  # noqa: PLC0415
+    import pyogrio  # noqa: PLC0415
+
+    try:
+        if layer is None:
+            layers = [str(name) for name, _ in pyogrio.list_layers(file)]
+            if len(layers) > 1:
+                names = ", ".join(layers)
+                msg = f"{file.name} has several layers ({names}): choose one with --layer"
+                raise PointsFileError(msg)
+        frame = gpd.read_file(file, layer=layer)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
+        detail = str(err).replace(str(file), file.name)
+        msg = f"{file.name} could not be read as a vector file: {detail}"
+        raise PointsFileError(msg) from err
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
+        msg = f"{file.name} has no geometry (a CSV needs lon/lat columns)"
+        raise PointsFileError(msg)
+    if frame.crs is None:
+        msg = f"{file.name} has no CRS: SymbioMap does not guess it; set one (e.g. EPSG:4326)"
+        raise PointsFileError(msg)
+    return frame
+
+
+def _read_points(path: str, *, layer: str | None = None) -> gpd.GeoDataFrame:
+    """The sites of a points file: a CSV with lon/lat columns, a folder of such CSV files
+    (``layer`` names one), or any vector file GDAL reads.
+
+    Raises
+    ------
+    PointsFileError
+        If the file is missing, unreadable, or has no geometry or no CRS.
+    """
+    file = Path(path)
+    if not file.exists():
+        msg = f"{file.name}: no such file ({file})"
+        raise PointsFileError(msg)
+    if file.is_dir():
+        return _csv_points(_folder_csv(file, layer))
+    if file.suffix.lower() == ".csv":
+        return _csv_points(file)
+    return _vector_points(file, layer)
 
 
 def _network(args: argparse.Namespace) -> nx.MultiDiGraph:
@@ -68,8 +200,10 @@ def _network(args: argparse.Namespace) -> nx.MultiDiGraph:
         return network.graph_from_osm_file(args.osm_file)
     if args.place:
         return network.graph_from_place(args.place, cache_dir=args.cache_dir)
-    bbox = args.bbox if args.bbox else _read_case_bbox(args.case, args.margin_m)
-    return network.graph_from_bbox(*bbox, cache_dir=args.cache_dir)
+    if args.points:
+        points = _read_points(args.points, layer=args.layer)
+        return network.graph_around(points, margin_m=args.margin_m, cache_dir=args.cache_dir)
+    return network.graph_from_bbox(*args.bbox, cache_dir=args.cache_dir)
 
 
 def _parks(args: argparse.Namespace) -> gpd.GeoDataFrame:
@@ -79,8 +213,10 @@ def _parks(args: argparse.Namespace) -> gpd.GeoDataFrame:
         return osm.industrial_areas_from_osm_file(args.osm_file)
     if args.place:
         return osm.industrial_areas_from_place(args.place, cache_dir=args.cache_dir)
-    bbox = args.bbox if args.bbox else _read_case_bbox(args.case, args.margin_m)
-    return osm.industrial_areas_from_bbox(*bbox, cache_dir=args.cache_dir)
+    if args.points:
+        points = _read_points(args.points, layer=args.layer)
+        return osm.industrial_areas_around(points, margin_m=args.margin_m, cache_dir=args.cache_dir)
+    return osm.industrial_areas_from_bbox(*args.bbox, cache_dir=args.cache_dir)
 
 
 def _run_network(args: argparse.Namespace) -> int:
@@ -100,15 +236,13 @@ def _run_parks(args: argparse.Namespace) -> int:
     from geo import osm  # noqa: PLC0415
 
     out = Path(args.out)
-    driver = _PARKS_SUFFIXES.get(out.suffix.lower())
-    if driver is None:
+    if out.suffix.lower() not in _PARKS_SUFFIXES:
         print(f"error: {out.name}: --out must end in .gpkg or .geojson", file=sys.stderr)
         return EXIT_BAD_INPUT
     areas = _parks(args)
     if len(areas) == 0:
         print("warning: OpenStreetMap has no industrial or port area there", file=sys.stderr)
-    with osm.atomic_path(out) as tmp:
-        areas.to_file(tmp, driver=driver, **({"layer": "parks"} if driver == "GPKG" else {}))
+    osm.save_areas(areas, out)
     kinds = areas["kind"].value_counts()
     detail = ", ".join(f"{n} {kind}" for kind, n in kinds.items())
     print(f"{len(areas)} industrial areas ({detail or 'none'}); wrote {out}")
@@ -116,7 +250,6 @@ def _run_parks(args: argparse.Namespace) -> int:
 
 
 def _run_distances(args: argparse.Namespace) -> int:
-    from flows import io  # noqa: PLC0415 - flows is only needed to read the case
     from geo import distance, network, osm  # noqa: PLC0415
     from geo.routing import RoadNetwork  # noqa: PLC0415
 
@@ -124,16 +257,24 @@ def _run_distances(args: argparse.Namespace) -> int:
     if out.suffix.lower() != ".csv":
         print(f"error: {out.name}: --out must end in .csv", file=sys.stderr)
         return EXIT_BAD_INPUT
-    case = io.read_case(args.case)
+    sites = _read_points(args.points, layer=args.layer)
+    if args.id_column not in sites.columns:
+        msg = (
+            f"{Path(args.points).name} has no {args.id_column!r} column to name the sites "
+            f"(columns: {', '.join(map(str, sites.columns.drop(sites.geometry.name)))}); "
+            "choose one with --id-column"
+        )
+        raise PointsFileError(msg)
     road = RoadNetwork.from_graph(network.open_network(args.network)) if args.network else None
     table = distance.od_table(
-        case.sites,
+        sites,
         network=road,
         mode=args.mode,
         max_distance_m=None if args.max_km is None else args.max_km * 1000.0,
         max_access_m=args.max_access_m,
         estimate=not args.geodesic,
         pipeline_on_roads=args.pipeline_on_roads,
+        id_column=args.id_column,
         workers=args.workers,
     )
     columns = ["from_site", "to_site", "distance_m", "duration_s", "distance_kind", "mode"]
@@ -174,7 +315,14 @@ def build_parser() -> argparse.ArgumentParser:
         "distances",
         help="distance (m) and duration (s) of every site pair, each saying how it was measured",
     )
-    dist.add_argument("case", help="a SymbioMap case (.gpkg, .xlsx, .zip or folder)")
+    dist.add_argument(
+        "points",
+        help="sites: any vector file GDAL reads, or a CSV with lon/lat columns",
+    )
+    _add_points_options(dist)
+    dist.add_argument(
+        "--id-column", default="site_id", help="the column naming the sites (default site_id)"
+    )
     dist.add_argument(
         "--network",
         metavar="FILE",
@@ -211,8 +359,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code (0 ok, 1 bad input, 2 unreachable)."""
-    from flows._errors import CaseReadError, CaseValidationError  # noqa: PLC0415
-
     args = build_parser().parse_args(argv)
     try:
         code: int = args.func(args)
@@ -222,9 +368,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (
         NetworkFileError,
         NetworkAreaError,
+        PointsFileError,
+        CRSError,
         RoutingError,
-        CaseReadError,
-        CaseValidationError,
     ) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from pathlib import Path
 
 from datasets import reference_path
 
@@ -40,9 +41,13 @@ class ModeFactor:
     source: str
 
 
-@lru_cache(maxsize=1)
-def _defaults() -> dict[str, ModeFactor]:
-    with reference_path("circuity.csv").open(encoding="utf-8", newline="") as fh:
+def read_factors(path: str | os.PathLike[str] | None = None) -> dict[str, ModeFactor]:
+    """Read the circuity factors per mode (default: the bundled ``circuity.csv``).
+
+    Not cached here: :func:`flows.reference.default` keeps the bundled copy for analyses.
+    """
+    file = Path(path) if path is not None else reference_path("circuity.csv")
+    with file.open(encoding="utf-8", newline="") as fh:
         return {
             row["mode"]: ModeFactor(
                 mode=row["mode"],
@@ -58,17 +63,26 @@ def _defaults() -> dict[str, ModeFactor]:
         }
 
 
-def factors(overrides: Mapping[str, float] | None = None) -> dict[str, ModeFactor]:
+def factors(
+    overrides: Mapping[str, float] | None = None, *, table: Mapping[str, ModeFactor] | None = None
+) -> dict[str, ModeFactor]:
     """The circuity factors per mode, with optional user overrides (mode -> circuity).
 
     Overridden factors are marked ``status="user"`` so results say where they came from.
+
+    Parameters
+    ----------
+    overrides
+        Mode -> circuity replacing the table's.
+    table
+        The factors to start from (default: :func:`read_factors`, the bundled file).
 
     Raises
     ------
     ValueError
         For an unknown mode or a circuity below 1.
     """
-    table = dict(_defaults())
+    table = dict(read_factors() if table is None else table)
     for mode, circuity in (overrides or {}).items():
         if mode not in table:
             msg = f"unknown mode {mode!r}; modes are {', '.join(MODES)}"

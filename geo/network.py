@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -18,9 +18,6 @@ import pyogrio
 
 from geo import osm
 from geo._errors import NetworkFileError
-
-if TYPE_CHECKING:
-    from flows.model import Case
 
 NETWORK_TYPE = "drive"
 """osmnx network type of every graph SymbioMap builds (public roads open to cars)."""
@@ -242,11 +239,11 @@ def graph_from_osm_file(path: str | os.PathLike[str], *, simplify: bool = True) 
         If the file is missing, is not OpenStreetMap, is corrupt or has no drivable road.
     """
     file, kind = osm.check_file(path)
-    with osm.osmnx_settings():
-        if kind == "pbf":
-            graph = _graph_from_pbf(file, simplify=simplify)
-        else:
-            graph = _graph_from_xml(file, simplify=simplify)
+    osm.configure_osmnx()
+    if kind == "pbf":
+        graph = _graph_from_pbf(file, simplify=simplify)
+    else:
+        graph = _graph_from_xml(file, simplify=simplify)
     if len(graph) == 0 or graph.number_of_edges() == 0:  # pragma: no cover - caught while reading
         msg = f"{file.name} contains no drivable road"
         raise NetworkFileError(msg)
@@ -265,8 +262,8 @@ def _cached_graph(
     target = root / "networks" / f"{osm.cache_key({**request, 'type': NETWORK_TYPE})}.graphml"
     if target.is_file():
         return load_network(target)
-    osm.check_reachable(geocoding=geocoding)
-    with osm.osmnx_settings(cache=root), osm.translate_download_errors(what):
+    osm.check_reachable(geocoding=geocoding)  # configures osmnx too
+    with osm.translate_download_errors(what):
         graph = download()
     graph = _finish(graph, source=f"OpenStreetMap (Overpass), {what}")
     save_network(graph, target)
@@ -278,10 +275,11 @@ def graph_from_place(
 ) -> nx.MultiDiGraph:
     """Download the drivable road network of a named place (geocoded by Nominatim).
 
-    The result is cached as GraphML under ``<cache_dir>/networks/`` and osmnx's HTTP cache
-    under ``<cache_dir>/osmnx/``; a second call with the same name reads the cache and needs
-    no connection. ``cache_dir`` defaults to ``$SYMBIOMAP_CACHE_DIR`` or
-    ``~/.cache/symbiomap``. See :func:`graph_from_osm_file` for the graph's attributes.
+    The result is cached as GraphML under ``<cache_dir>/networks/``; a second call with the
+    same name reads the cache and needs no connection. ``cache_dir`` defaults to the
+    settings' folder (``$SYMBIOMAP_CACHE_DIR`` or ``~/.cache/symbiomap``), and osmnx's HTTP
+    cache is always ``<that folder>/osmnx/`` (:func:`geo.osm.configure_osmnx`). See
+    :func:`graph_from_osm_file` for the graph's attributes.
 
     Raises
     ------
@@ -323,15 +321,31 @@ def graph_from_bbox(
     )
 
 
-def graph_from_case(
-    case: Case, *, margin_m: float = 2000.0, cache_dir: str | os.PathLike[str] | None = None
+def graph_around(
+    points: gpd.GeoDataFrame | gpd.GeoSeries,
+    *,
+    margin_m: float = osm.DEFAULT_MARGIN_M,
+    cache_dir: str | os.PathLike[str] | None = None,
 ) -> nx.MultiDiGraph:
-    """Download the road network around a case's sites, ``margin_m`` metres beyond them.
+    """Download the road network around sites, ``margin_m`` metres beyond the outermost.
 
-    The margin is added in metres in the sites' UTM zone (:func:`geo.osm.bbox_around`).
-    Caching and errors as :func:`graph_from_place`.
+    Parameters
+    ----------
+    points
+        Sites (points or polygons, any CRS); empty geometries are ignored.
+    margin_m
+        Added in metres in the sites' UTM zone (:func:`geo.osm.bbox_around`).
+    cache_dir
+        As :func:`graph_from_place`.
+
+    Raises
+    ------
+    NetworkAreaError
+        If no point has a geometry, or OpenStreetMap has no drivable road there.
+    NetworkUnavailableError
+        As :func:`graph_from_place`.
     """
-    return graph_from_bbox(*osm.case_bbox(case, margin_m=margin_m), cache_dir=cache_dir)
+    return graph_from_bbox(*osm.bbox_around(points, margin_m=margin_m), cache_dir=cache_dir)
 
 
 # -- files -------------------------------------------------------------------------------

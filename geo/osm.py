@@ -10,12 +10,13 @@ import json
 import os
 import socket
 import tempfile
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Mapping
 from importlib.metadata import version as package_version
 from io import BufferedReader
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import geopandas as gpd
@@ -24,25 +25,15 @@ import pandas as pd
 import requests
 from shapely.geometry import box
 
+from datasets import settings as symbiomap_settings
 from geo import crs as geo_crs
 from geo._errors import NetworkAreaError, NetworkFileError, NetworkUnavailableError
-
-if TYPE_CHECKING:
-    from flows.model import Case
 
 CODE_VERSION = "1"
 """Bump when the way SymbioMap builds networks or areas changes: it invalidates the caches."""
 
-CACHE_DIR_ENV = "SYMBIOMAP_CACHE_DIR"
-"""Environment variable that overrides the cache folder."""
-
-DEFAULT_CACHE_DIR = Path("~/.cache/symbiomap")
-
-CONNECT_TIMEOUT_S = 3.0
-"""How long the reachability check waits for a TCP connection to an OSM server."""
-
-REQUESTS_TIMEOUT_S = 60
-"""osmnx's HTTP timeout (and Overpass's server-side query timeout) while downloading."""
+DEFAULT_MARGIN_M = symbiomap_settings.DEFAULT_DOWNLOAD_MARGIN_M
+"""Metres of area downloaded beyond the outermost site (``datasets.settings``)."""
 
 TRUCK_WAY_TAGS = ("maxweight", "hgv", "maxspeed", "maxspeed:hgv", "access", "junction")
 """Way tags kept on edges beyond osmnx's defaults: what a lorry route depends on."""
@@ -269,11 +260,25 @@ def write_drivable_xml(path: Path, target: Path) -> dict[int, int]:
 # -- osmnx settings, caches and reachability --------------------------------------------
 
 
-def cache_dir(cache_dir: str | os.PathLike[str] | None = None) -> Path:
-    """The SymbioMap cache folder: ``cache_dir``, else ``$SYMBIOMAP_CACHE_DIR``, else
-    ``~/.cache/symbiomap``."""
-    chosen = cache_dir if cache_dir is not None else os.environ.get(CACHE_DIR_ENV)
-    return Path(chosen if chosen else DEFAULT_CACHE_DIR).expanduser()
+def cache_dir(
+    cache_dir: str | os.PathLike[str] | None = None,
+    *,
+    settings: symbiomap_settings.Settings | None = None,
+) -> Path:
+    """The SymbioMap cache folder: ``cache_dir`` when given, else the settings' folder.
+
+    Parameters
+    ----------
+    cache_dir
+        A folder chosen for this call.
+    settings
+        Where the default comes from; default :func:`datasets.settings.get`
+        (``$SYMBIOMAP_CACHE_DIR`` or ``~/.cache/symbiomap``).
+    """
+    if cache_dir is not None:
+        return Path(cache_dir).expanduser()
+    chosen = settings if settings is not None else symbiomap_settings.get()
+    return chosen.cache_dir
 
 
 def cache_key(request: Mapping[str, Any]) -> str:
@@ -288,32 +293,72 @@ def cache_key(request: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-@contextlib.contextmanager
-def osmnx_settings(*, cache: Path | None = None) -> Iterator[None]:
-    """Temporarily set the osmnx settings SymbioMap builds with, then restore them.
+# ox.settings is one global for the whole process, shared by every Streamlit session (threads):
+# it is written once, under this lock, and never changed per call.
+_configure_lock = threading.Lock()
+_configured: symbiomap_settings.Settings | None = None
 
-    Adds :data:`TRUCK_WAY_TAGS` to ``useful_tags_way``; with ``cache`` also turns osmnx's
-    HTTP cache on in ``cache / "osmnx"`` and shortens the request timeout.
+
+def configure_osmnx(
+    settings: symbiomap_settings.Settings | None = None,
+) -> symbiomap_settings.Settings:
+    """Set osmnx's global settings for SymbioMap, once per process; later calls do nothing.
+
+    Adds :data:`TRUCK_WAY_TAGS` to ``useful_tags_way``, turns osmnx's HTTP cache on in the
+    fixed folder ``<settings.cache_dir>/osmnx`` (whatever ``cache_dir`` a call passes: that
+    one only holds SymbioMap's own networks and areas), sets the HTTP timeout and keeps
+    osmnx's logging off. Thread-safe.
+
+    Parameters
+    ----------
+    settings
+        The settings to apply; default :func:`datasets.settings.get`.
+
+    Returns
+    -------
+    datasets.settings.Settings
+        The settings osmnx was configured with (by this call or an earlier one).
+
+    Raises
+    ------
+    datasets.settings.SettingsError
+        If osmnx was already configured with other settings: the process has one
+        configuration, and silently keeping the first one would hide the mistake.
     """
-    names = ("useful_tags_way", "use_cache", "cache_folder", "requests_timeout")
-    saved = {name: getattr(ox.settings, name) for name in names}
-    try:
-        ox.settings.useful_tags_way = list(
-            dict.fromkeys([*ox.settings.useful_tags_way, *TRUCK_WAY_TAGS])
-        )
-        if cache is not None:
+    global _configured  # noqa: PLW0603 - the once-per-process flag is the point
+    with _configure_lock:
+        if _configured is None:
+            chosen = settings if settings is not None else symbiomap_settings.get()
+            ox.settings.useful_tags_way = list(
+                dict.fromkeys([*ox.settings.useful_tags_way, *TRUCK_WAY_TAGS])
+            )
             ox.settings.use_cache = True
-            ox.settings.cache_folder = cache / "osmnx"
-            ox.settings.requests_timeout = REQUESTS_TIMEOUT_S
-        yield
-    finally:
-        for name, value in saved.items():
-            setattr(ox.settings, name, value)
+            ox.settings.cache_folder = chosen.cache_dir / "osmnx"
+            ox.settings.requests_timeout = chosen.requests_timeout_s
+            ox.settings.log_console = False
+            ox.settings.log_file = False
+            _configured = chosen
+        elif settings is not None and settings != _configured:
+            msg = (
+                f"osmnx is already configured for this process with {_configured}; "
+                f"configure_osmnx cannot switch to {settings}"
+            )
+            raise symbiomap_settings.SettingsError(msg)
+        return _configured
 
 
 def check_reachable(*, geocoding: bool = False) -> None:
     """Raise :class:`NetworkUnavailableError` unless the Overpass server answers a TCP
-    connection within :data:`CONNECT_TIMEOUT_S` (and Nominatim too with ``geocoding``)."""
+    connection within the settings' ``connect_timeout_s`` (and Nominatim too with
+    ``geocoding``); with ``SYMBIOMAP_OFFLINE=1`` raise at once."""
+    settings = configure_osmnx()
+    if settings.offline:
+        msg = (
+            f"{symbiomap_settings.OFFLINE_ENV}=1: no download from OpenStreetMap is attempted; "
+            "build the network from a local .osm/.pbf file with --osm-file "
+            "(Python: graph_from_osm_file)"
+        )
+        raise NetworkUnavailableError(msg)
     urls = [ox.settings.overpass_url]
     if geocoding:
         urls.append(ox.settings.nominatim_url)
@@ -322,7 +367,7 @@ def check_reachable(*, geocoding: bool = False) -> None:
         host = parts.hostname or url
         port = parts.port or (80 if parts.scheme == "http" else 443)
         try:
-            conn = socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_S)
+            conn = socket.create_connection((host, port), timeout=settings.connect_timeout_s)
         except OSError as err:
             msg = (
                 f"OpenStreetMap could not be reached ({host}:{port}: {err}); build the network "
@@ -381,17 +426,29 @@ def check_bbox(west: float, south: float, east: float, north: float) -> None:
 
 
 def bbox_around(
-    frame: gpd.GeoDataFrame | gpd.GeoSeries, *, margin_m: float
+    points: gpd.GeoDataFrame | gpd.GeoSeries, *, margin_m: float
 ) -> tuple[float, float, float, float]:
-    """Lon/lat box ``(west, south, east, north)`` around ``frame`` plus ``margin_m`` metres.
+    """Lon/lat box ``(west, south, east, north)`` around ``points`` plus ``margin_m`` metres.
 
-    The margin is added in the frame's UTM zone (:func:`geo.crs.to_metric`), never in
-    degrees; the enlarged box is then taken back to EPSG:4326.
+    Parameters
+    ----------
+    points
+        Sites (points or polygons) with a CRS; empty and missing geometries are ignored.
+    margin_m
+        Metres added on every side, in the points' UTM zone (:func:`geo.crs.to_metric`),
+        never in degrees; the enlarged box is then taken back to EPSG:4326.
+
+    Raises
+    ------
+    NetworkAreaError
+        If ``margin_m`` is negative or no point has a geometry.
+    CRSError
+        If ``points`` has no CRS.
     """
     if margin_m < 0:
         msg = f"margin_m must not be negative (got {margin_m})"
         raise NetworkAreaError(msg)
-    geoms = frame.geometry if isinstance(frame, gpd.GeoDataFrame) else frame
+    geoms = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
     geoms = geoms[~(geoms.is_empty | geoms.isna())]
     if len(geoms) == 0:
         msg = "no site has a geometry: cannot choose an area to download"
@@ -403,11 +460,6 @@ def bbox_around(
     )
     west, south, east, north = (float(v) for v in geo_crs.to_storage(area).total_bounds)
     return west, south, east, north
-
-
-def case_bbox(case: Case, *, margin_m: float) -> tuple[float, float, float, float]:
-    """Lon/lat box around a case's sites plus ``margin_m`` metres (see :func:`bbox_around`)."""
-    return bbox_around(case.sites, margin_m=margin_m)
 
 
 # -- industrial areas --------------------------------------------------------------------
@@ -527,8 +579,8 @@ def industrial_areas_from_osm_file(path: str | os.PathLike[str]) -> gpd.GeoDataF
     file, kind = check_file(path)
     if kind == "pbf":
         return _areas_from_pbf(file)
-    with osmnx_settings():
-        return _areas_from_xml(file)
+    configure_osmnx()
+    return _areas_from_xml(file)
 
 
 def _cached_areas(
@@ -543,8 +595,8 @@ def _cached_areas(
     target = root / "parks" / f"{cache_key(request)}.gpkg"
     if target.is_file():
         return gpd.read_file(target)
-    check_reachable(geocoding=geocoding)
-    with osmnx_settings(cache=root), translate_download_errors(what):
+    check_reachable(geocoding=geocoding)  # configures osmnx too
+    with translate_download_errors(what):
         try:
             features = download()
         except ox._errors.InsufficientResponseError:
@@ -602,8 +654,37 @@ def industrial_areas_from_bbox(
     )
 
 
-def industrial_areas_from_case(
-    case: Case, *, margin_m: float = 2000.0, cache_dir: str | os.PathLike[str] | None = None
+def industrial_areas_around(
+    points: gpd.GeoDataFrame | gpd.GeoSeries,
+    *,
+    margin_m: float = DEFAULT_MARGIN_M,
+    cache_dir: str | os.PathLike[str] | None = None,
 ) -> gpd.GeoDataFrame:
-    """Industrial and port areas around a case's sites, ``margin_m`` metres beyond them."""
-    return industrial_areas_from_bbox(*case_bbox(case, margin_m=margin_m), cache_dir=cache_dir)
+    """Industrial and port areas around sites, ``margin_m`` metres beyond the outermost.
+
+    The box is :func:`bbox_around`; caching and errors as :func:`industrial_areas_from_place`
+    (and :class:`NetworkAreaError` if no point has a geometry).
+    """
+    return industrial_areas_from_bbox(*bbox_around(points, margin_m=margin_m), cache_dir=cache_dir)
+
+
+AREA_DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON"}
+"""File endings an industrial-areas layer is written to, and their GDAL drivers."""
+
+
+def save_areas(areas: gpd.GeoDataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write an areas layer atomically as ``.gpkg`` (layer ``parks``) or ``.geojson``.
+
+    Raises
+    ------
+    NetworkFileError
+        If the file name ends otherwise.
+    """
+    target = Path(path)
+    driver = AREA_DRIVERS.get(target.suffix.lower())
+    if driver is None:
+        msg = f"{target.name}: industrial areas are saved as {' or '.join(AREA_DRIVERS)}"
+        raise NetworkFileError(msg)
+    with atomic_path(target) as tmp:
+        areas.to_file(tmp, driver=driver, **({"layer": "parks"} if driver == "GPKG" else {}))
+    return target

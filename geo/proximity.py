@@ -2,30 +2,29 @@
 
 Straight 3-D chords (EPSG:4978) are never longer than the geodesic on the ellipsoid, so a chord
 search with radius r returns every pair whose geodesic distance is at most r, at any extent
-(a cross-border or continental case included) and without any projection distortion; the exact
-geodesic check follows. No n x m matrix is ever built.
+(a cross-border or continental case included) and without any projection distortion; the
+geodesic check follows (:func:`geo.geodesy.pair_geodesic_m`: from the chord up to 100 km, within
+2e-9 relative of pyproj's ``Geod.inv``; ``Geod.inv`` beyond). No n x m matrix is ever built.
 """
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import numpy.typing as npt
-from pyproj import Transformer
 from scipy.spatial import cKDTree
 
-from geo.geodesy import geodesic_m
+from geo.geodesy import EarthPoints, pair_geodesic_m
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-_TO_ECEF = Transformer.from_crs("EPSG:4326", "EPSG:4978", always_xy=True)
-
 
 def ecef_m(lon: npt.ArrayLike, lat: npt.ArrayLike) -> FloatArray:
-    """Earth-centred, Earth-fixed coordinates in metres (n x 3) of lon/lat points."""
-    lon_arr = np.asarray(lon, dtype="float64")
-    x, y, z = _TO_ECEF.transform(lon_arr, np.asarray(lat, dtype="float64"), np.zeros_like(lon_arr))
-    return np.column_stack([x, y, z])
+    """Earth-centred, Earth-fixed coordinates in metres (n x 3) of lon/lat points (EPSG:4978,
+    on the ellipsoid)."""
+    return EarthPoints(lon, lat).xyz()
 
 
 def pairs_within(
@@ -40,21 +39,28 @@ def pairs_within(
     ``max_distance_m`` may be one radius or one per point of A (e.g. each supply's own economic
     distance). Pairs come sorted by i, then j.
     """
-    lon_a, lat_a = np.asarray(lon_a, dtype="float64"), np.asarray(lat_a, dtype="float64")
-    lon_b, lat_b = np.asarray(lon_b, dtype="float64"), np.asarray(lat_b, dtype="float64")
-    if len(lon_a) == 0 or len(lon_b) == 0:
+    a, b = EarthPoints(lon_a, lat_a), EarthPoints(lon_b, lat_b)
+    if len(a) == 0 or len(b) == 0:
         empty = np.empty(0, dtype="int64")
         return empty, empty, np.empty(0)
-    radius = np.broadcast_to(np.asarray(max_distance_m, dtype="float64"), lon_a.shape)
-    tree_b = cKDTree(ecef_m(lon_b, lat_b))
-    found = tree_b.query_ball_point(ecef_m(lon_a, lat_a), r=radius)
-    counts = np.fromiter((len(f) for f in found), dtype="int64", count=len(found))
-    i = np.repeat(np.arange(len(lon_a), dtype="int64"), counts)
-    j = np.fromiter((k for f in found for k in f), dtype="int64", count=int(counts.sum()))
-    metres = geodesic_m(lon_a[i], lat_a[i], lon_b[j], lat_b[j])
+    radius = np.broadcast_to(np.asarray(max_distance_m, dtype="float64"), a.lon.shape)
+    tree_b = cKDTree(b.xyz())
+    xyz_a = a.xyz()
+    within = int(tree_b.query_ball_point(xyz_a, r=radius, return_length=True).sum())
+    if 2 * within >= len(a) * len(b):
+        # Most pairs are within reach (a compact case): measuring every pair costs less than
+        # listing them from the tree, and comes out in the same order.
+        i = np.repeat(np.arange(len(a), dtype="int64"), len(b))
+        j = np.tile(np.arange(len(b), dtype="int64"), len(a))
+    else:
+        # Multi-point queries come back sorted by j within each i, so the pairs need no sort.
+        found = tree_b.query_ball_point(xyz_a, r=radius, return_sorted=True)
+        counts = np.fromiter((len(f) for f in found), dtype="int64", count=len(found))
+        i = np.repeat(np.arange(len(a), dtype="int64"), counts)
+        j = np.fromiter(itertools.chain.from_iterable(found), dtype="int64", count=within)
+    metres = pair_geodesic_m(a, b, i, j)
     keep = metres <= radius[i]
-    order = np.lexsort((j[keep], i[keep]))
-    return i[keep][order], j[keep][order], metres[keep][order]
+    return i[keep], j[keep], metres[keep]
 
 
 def nearest_within(
@@ -72,21 +78,18 @@ def nearest_within(
     A chord search may rank two nearly equidistant neighbours differently from the geodesic;
     the distances returned are always geodesic.
     """
-    lon_a, lat_a = np.asarray(lon_a, dtype="float64"), np.asarray(lat_a, dtype="float64")
-    lon_b, lat_b = np.asarray(lon_b, dtype="float64"), np.asarray(lat_b, dtype="float64")
-    if len(lon_a) == 0 or len(lon_b) == 0 or k < 1:
+    a, b = EarthPoints(lon_a, lat_a), EarthPoints(lon_b, lat_b)
+    if len(a) == 0 or len(b) == 0 or k < 1:
         empty = np.empty(0, dtype="int64")
         return empty, empty, np.empty(0)
-    k = min(k, len(lon_b))
-    tree_b = cKDTree(ecef_m(lon_b, lat_b))
-    chord, found = tree_b.query(
-        ecef_m(lon_a, lat_a), k=k, distance_upper_bound=max_distance_m, workers=-1
-    )
-    chord, found = chord.reshape(len(lon_a), k), found.reshape(len(lon_a), k)
+    k = min(k, len(b))
+    tree_b = cKDTree(b.xyz())
+    chord, found = tree_b.query(a.xyz(), k=k, distance_upper_bound=max_distance_m, workers=-1)
+    chord, found = chord.reshape(len(a), k), found.reshape(len(a), k)
     hit = np.isfinite(chord)
-    i = np.repeat(np.arange(len(lon_a), dtype="int64"), k).reshape(len(lon_a), k)[hit]
+    i = np.repeat(np.arange(len(a), dtype="int64"), k).reshape(len(a), k)[hit]
     j = found[hit].astype("int64")
-    metres = geodesic_m(lon_a[i], lat_a[i], lon_b[j], lat_b[j])
+    metres = pair_geodesic_m(a, b, i, j)
     keep = metres <= max_distance_m
     order = np.lexsort((j[keep], i[keep]))
     return i[keep][order], j[keep][order], metres[keep][order]

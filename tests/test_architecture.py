@@ -138,8 +138,10 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_cli_and_model_imports_stay_light() -> None:
     """Both CLIs and the domain model start without osmnx, networkx, folium or streamlit."""
+    # building the parsers is what ``--help`` does: it must not pull osmnx in either
     code = (
         "import flows.cli, flows.model, flows.io, flows.library, geo.cli, sys; "
+        "flows.cli.build_parser(); geo.cli.build_parser(); "
         f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
     )
     result = subprocess.run(
@@ -148,27 +150,33 @@ def test_cli_and_model_imports_stay_light() -> None:
     assert result.stdout.strip() == ""
 
 
-@pytest.mark.parametrize(
-    "package",
-    [
-        pytest.param(
-            "geo",
-            marks=pytest.mark.xfail(
-                strict=False,
-                reason="geo/cli.py still reads cases with flows.io/flows.model (function level)",
-            ),
-        ),
-        "datasets",
-    ],
-)
-def test_lower_layers_never_import_flows_or_ui(package: str) -> None:
-    """geo/ and datasets/ know nothing of the domain model or the UI."""
+UPPER_LAYERS = frozenset({"flows", "ui", "app"})
+UI_LIBRARIES = frozenset({"streamlit", "streamlit_folium", "folium"})
+
+
+@pytest.mark.parametrize("package", ["geo", "datasets"])
+def test_lower_layers_never_import_flows_ui_or_streamlit(package: str) -> None:
+    """geo/ and datasets/ know nothing of the domain model or the UI: no import of flows, ui,
+    app or streamlit anywhere, not even under ``TYPE_CHECKING`` or inside a function."""
     offenders = {
-        module: sorted(t for t in targets if t.split(".")[0] in {"flows", "ui", "app"})
-        for module, targets in _graph().items()
-        if module.split(".")[0] == package
+        _module_name(path): sorted(_external_imports(path) & (UPPER_LAYERS | UI_LIBRARIES))
+        for path in sorted((ROOT / package).rglob("*.py"))
     }
     assert {m: t for m, t in offenders.items() if t} == {}
+
+
+def test_type_checking_and_nested_imports_count(tmp_path: Path) -> None:
+    """The rule above cannot be dodged: the reader sees imports hidden from run time."""
+    source = tmp_path / "sneaky.py"
+    source.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n"
+        "    from flows.model import Case\n"
+        "def page() -> None:\n"
+        "    import streamlit as st\n",
+        encoding="utf-8",
+    )
+    assert {"flows", "streamlit"} <= _external_imports(source)
 
 
 def test_flows_never_imports_ui_or_streamlit() -> None:
@@ -185,3 +193,63 @@ def test_flows_never_imports_ui_or_streamlit() -> None:
 def test_no_import_cycles() -> None:
     """geo/, flows/, datasets/, ui/ and app.py form an acyclic import graph."""
     assert _cycles(_graph()) == []
+
+
+_ENVIRONMENT = frozenset({"environ", "environb", "getenv"})
+
+
+def _reads_environment(path: Path) -> bool:
+    """Whether ``path`` uses ``os.environ``, ``os.getenv`` or imports either by name."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Attribute) and node.attr in _ENVIRONMENT:
+            return True
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module == "os"
+            and {alias.name for alias in node.names} & _ENVIRONMENT
+        ):
+            return True
+    return False
+
+
+def test_only_datasets_settings_reads_the_environment() -> None:
+    """Settings come from one place, read once (``datasets.settings.get``), never ad hoc."""
+    readers = [
+        _module_name(path)
+        for path in _sources()
+        if path != ROOT / "datasets" / "settings.py" and _reads_environment(path)
+    ]
+    assert readers == []
+
+
+def _exception_classes() -> Iterator[tuple[str, str, list[str]]]:
+    """(module, class, base names) of every class whose name ends in Error or Exception."""
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ClassDef) and node.name.endswith(("Error", "Exception")):
+                    bases = [ast.unparse(b).rsplit(".", 1)[-1] for b in node.bases]
+                    yield str(path.relative_to(ROOT)), node.name, bases
+
+
+def test_one_exception_base_and_a_builtin_beside_it() -> None:
+    import builtins  # noqa: PLC0415
+
+    found = list(_exception_classes())
+    assert len(found) > 10
+    bases_of = {name: bases for _, name, bases in found}
+    for module, name, bases in found:
+        if name == "SymbioMapError":
+            assert module == "datasets/errors.py", "the base lives in the lowest layer"
+            continue
+        lineage, todo = set(), list(bases)
+        while todo:  # follow project classes up to the base
+            base = todo.pop()
+            lineage.add(base)
+            todo.extend(bases_of.get(base, []))
+        assert "SymbioMapError" in lineage, f"{module}: {name} does not derive from SymbioMapError"
+        builtin = [b for b in lineage if isinstance(getattr(builtins, b, None), type)]
+        assert set(builtin) - {"Exception", "BaseException"}, (
+            f"{module}: {name} subclasses no built-in error beside SymbioMapError"
+        )

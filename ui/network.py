@@ -7,7 +7,6 @@ downloaded ones live in the session only (the page keeps them in ``st.session_st
 
 from __future__ import annotations
 
-import itertools
 import math
 import tempfile
 import uuid
@@ -19,13 +18,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 import streamlit as st
-from scipy.sparse import csgraph
 
 import datasets
 from geo import NetworkAreaError, distance, modes, osm
 from geo import network as geo_network
-from geo.routing import ACCESS_SPEED_KPH, DEFAULT_MAX_ACCESS_M, RoadNetwork
+from geo.routing import DEFAULT_MAX_ACCESS_M, NoRouteError, RoadNetwork, RoutePath
 from ui.keys import StateKeys
+from ui.text import resource_label
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -153,8 +152,10 @@ def bundled_network_path(case_label: str | None) -> Path | None:
     return None
 
 
-def download_box_km(case: Case, *, margin_m: float = 2000.0) -> tuple[float, float] | None:
-    """Width and height in km of the box :func:`geo.network.graph_from_case` would download.
+def download_box_km(
+    case: Case, *, margin_m: float = osm.DEFAULT_MARGIN_M
+) -> tuple[float, float] | None:
+    """Width and height in km of the box :func:`download_network` would download.
 
     Returns
     -------
@@ -163,7 +164,7 @@ def download_box_km(case: Case, *, margin_m: float = 2000.0) -> tuple[float, flo
         box to download (the page says so instead of showing the error).
     """
     try:
-        west, south, east, north = osm.case_bbox(case, margin_m=margin_m)
+        west, south, east, north = osm.bbox_around(case.sites, margin_m=margin_m)
     except NetworkAreaError:
         return None
     mid_lat = (south + north) / 2
@@ -187,7 +188,7 @@ def download_network(case: Case, *, progress: Progress = _quiet) -> LoadedNetwor
         If OpenStreetMap has no drivable road there.
     """
     progress("Downloading the roads around the sites from OpenStreetMap…")
-    graph = geo_network.graph_from_case(case)
+    graph = geo_network.graph_around(case.sites)
     return _prepare(graph, label="OpenStreetMap download", progress=progress)
 
 
@@ -307,64 +308,23 @@ def exchange_distances(case: Case, road: RoadNetwork | None) -> pd.DataFrame:
 
 
 def exchange_label(row: pd.Series) -> str:
-    """How an exchange is named in the route picker: ``"asnaes → gyproc · 10 01 05 (road)"``."""
+    """How an exchange is named in the route picker and the route's tooltip:
+    ``"asnaes → gyproc · 10 01 05 — Calcium-based reaction wastes ... (road)"`` (not escaped)."""
     mode = row.get("mode")
     suffix = f" ({mode})" if isinstance(mode, str) and mode else ""
-    return f"{row['from_site']} → {row['to_site']} · {row['resource']}{suffix}"
+    return f"{row['from_site']} → {row['to_site']} · {resource_label(row['resource'])}{suffix}"
 
 
 # -- one route ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Route:
-    """The road route of one exchange, ready to draw.
-
-    Attributes
-    ----------
-    road_lonlat
-        Longitude/latitude pairs along the roads, from the node nearest ``from_site`` to the
-        node nearest ``to_site`` (edge geometries where the graph has them).
-    access_lonlat
-        Two straight legs, site to its nearest road node and node to the other site.
-    road_m, access_from_m, access_to_m
-        Length along the roads and of the two access legs, metres.
-    duration_s
-        Travel time on the roads plus the access legs at
-        :data:`geo.routing.ACCESS_SPEED_KPH`, seconds.
-    """
-
-    road_lonlat: list[tuple[float, float]]
-    access_lonlat: list[list[tuple[float, float]]]
-    road_m: float
-    access_from_m: float
-    access_to_m: float
-    duration_s: float
-
-    @property
-    def distance_m(self) -> float:
-        """Total length: access legs plus roads, metres."""
-        return self.road_m + self.access_from_m + self.access_to_m
+Route = RoutePath
+"""The road route of one exchange, ready to draw (:class:`geo.routing.RoutePath`)."""
 
 
 def _site_point(case: Case, site_id: str) -> tuple[float, float]:
     lon, lat = distance.lonlat(case.sites.loc[case.sites["site_id"] == site_id].geometry)
     return float(lon[0]), float(lat[0])
-
-
-def _edge_coords(graph: nx.MultiDiGraph, u: int, v: int) -> tuple[list[tuple[float, float]], float]:
-    """Coordinates and travel time of the shortest of the parallel edges u -> v."""
-    data = min(graph[u][v].values(), key=lambda d: float(d.get("length", math.inf)))
-    geometry = data.get("geometry")
-    if geometry is not None:
-        coords = [(float(x), float(y)) for x, y in geometry.coords]
-    else:
-        coords = [
-            (float(graph.nodes[u]["x"]), float(graph.nodes[u]["y"])),
-            (float(graph.nodes[v]["x"]), float(graph.nodes[v]["y"])),
-        ]
-    seconds = float(data.get("travel_time", float(data["length"]) / (50 / 3.6)))
-    return coords, seconds
 
 
 def exchange_route(
@@ -375,55 +335,25 @@ def exchange_route(
     *,
     max_access_m: float = DEFAULT_MAX_ACCESS_M,
 ) -> Route | str:
-    """The shortest road route between two sites, or a plain sentence saying why there is none.
-
-    Sites are snapped as :func:`geo.distance.od_table` snaps them; one Dijkstra from the
-    origin node on the routable network gives the path, drawn with the graph's edge
-    geometries. Its length matches the exchange's road distance.
-    """
+    """The shortest road route between two sites (:meth:`geo.routing.RoadNetwork.route`, which
+    snaps and measures as :func:`geo.distance.od_table` does), or a plain sentence saying why
+    there is none."""
     known = set(case.sites["site_id"])
     for site in (from_site, to_site):
         if site not in known:
             return f"{site} is not a site of this case, so the exchange cannot be routed."
-    points = case.sites.set_index("site_id").loc[[from_site, to_site]].geometry
-    snapped = net.road.snap(points.reset_index(drop=True), max_access_m=max_access_m)
-    for position, site in enumerate((from_site, to_site)):
-        if bool(snapped["off_network"].iloc[position]):
-            access = float(snapped["access_m"].iloc[position])
-            return (
-                f"{site} is {access / 1000:,.1f} km from the nearest road of the network "
-                f"(more than {max_access_m / 1000:,.1f} km), so it cannot be routed."
-            )
-    src, tgt = (int(n) for n in snapped["node"])
-    dist, pred = csgraph.dijkstra(
-        net.road.length_m, directed=True, indices=src, return_predecessors=True
-    )
-    if not np.isfinite(dist[tgt]):
-        return f"No road leads from {from_site} to {to_site} in this network."
-    path = [tgt]
-    while path[-1] != src:
-        path.append(int(pred[path[-1]]))
-    ids = [int(net.road.node_ids[i]) for i in reversed(path)]
-    coords: list[tuple[float, float]] = []
-    seconds = 0.0
-    for u, v in itertools.pairwise(ids):
-        edge, edge_s = _edge_coords(net.graph, u, v)
-        coords.extend(edge if not coords else edge[1:])
-        seconds += edge_s
-    first, last = net.graph.nodes[ids[0]], net.graph.nodes[ids[-1]]
-    start = (float(first["x"]), float(first["y"]))
-    end = (float(last["x"]), float(last["y"]))
-    if not coords:  # both sites snap to the same node
-        coords = [start, end]
-    access_from, access_to = (float(a) for a in snapped["access_m"])
-    return Route(
-        road_lonlat=coords,
-        access_lonlat=[[_site_point(case, from_site), start], [end, _site_point(case, to_site)]],
-        road_m=float(dist[tgt]),
-        access_from_m=access_from,
-        access_to_m=access_to,
-        duration_s=seconds + (access_from + access_to) / (ACCESS_SPEED_KPH / 3.6),
-    )
+    try:
+        return net.road.route(
+            _site_point(case, from_site), _site_point(case, to_site), max_access_m=max_access_m
+        )
+    except NoRouteError as err:
+        if err.end is None or err.access_m is None:
+            return f"No road leads from {from_site} to {to_site} in this network."
+        site = from_site if err.end == "from" else to_site
+        return (
+            f"{site} is {err.access_m / 1000:,.1f} km from the nearest road of the network "
+            f"(more than {max_access_m / 1000:,.1f} km), so it cannot be routed."
+        )
 
 
 # -- per-session caches ------------------------------------------------------------------

@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from flows import exports as flows_exports
-from flows import filters, pipeline, privacy
+from flows import filters, pipeline, privacy, summary
 from flows import library as synergy_library
 from flows import reference as reference_data
 from flows.resources import FAMILIES
@@ -56,7 +56,7 @@ __all__ = [
 CARBON_PRICE_KEY = "carbon.price"
 """The parameter the page lets people change (EUR/t CO2e)."""
 
-UNITS = ("t/yr", "MWh/yr", "m3/yr")
+UNITS = summary.UNITS
 """Canonical units of candidate quantities: mass, energy, volume."""
 
 BASES = {"declared": "Declared by both sites", "inferred": "Inferred from sector codes"}
@@ -195,7 +195,7 @@ def selected_ids(frame: pd.DataFrame, rows: list[int]) -> list[str]:
     return [str(c) for c in frame["candidate_id"].iloc[valid]]
 
 
-def totals(frame: pd.DataFrame, *, tier: privacy.Tier) -> privacy.Totals:
+def totals(frame: pd.DataFrame, *, tier: privacy.Tier) -> summary.Totals:
     """Totals of the candidates in ``frame`` as ``tier`` may see them (:mod:`flows.privacy`)."""
     return privacy.totals(frame, tier=tier)
 

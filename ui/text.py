@@ -13,7 +13,7 @@ import re
 
 import pandas as pd
 
-from flows import nace, resources
+from flows import nace, reference
 
 __all__ = ["escape_markdown", "html_text", "nace_label", "plain", "resource_label"]
 
@@ -42,14 +42,15 @@ def html_text(value: object) -> str:
 def resource_label(code: object) -> str:
     """A resource code with its name: ``"10 01 05 — solid reaction wastes from ..."``.
 
-    The EWC description or carrier name comes from :func:`flows.resources.describe`; a code
-    the vocabulary does not know is shown as it is, so a tooltip never fails. Not escaped.
+    The EWC description or carrier name comes from the bundled vocabulary
+    (:func:`flows.reference.default`); a code it does not know is shown as it is, so a
+    tooltip never fails. Not escaped.
     """
     text = plain(code)
     if not text:
         return ""
     try:
-        name = resources.describe(text)
+        name = reference.default().vocabulary.describe(text)
     except (KeyError, ValueError):
         return text
     return f"{text} — {name}" if name and name != text else text

@@ -15,11 +15,14 @@ from flows.checks.parks import check_parks
 from flows.checks.references import check_site_parks, note_unchecked
 from flows.checks.sites import check_sites
 from flows.model import Case, add_site_sectors
+from flows.resources import Vocabulary
 from flows.schema import REQUIRED_TABLES
 from flows.validation import ValidationReport
 
 
-def build_case(raw: dict[str, RawTable], report: ValidationReport, label: str) -> Case | None:
+def build_case(
+    raw: dict[str, RawTable], report: ValidationReport, label: str, *, vocabulary: Vocabulary
+) -> Case | None:
     """Check every raw table of a case in order and assemble the case.
 
     Parameters
@@ -30,6 +33,8 @@ def build_case(raw: dict[str, RawTable], report: ValidationReport, label: str) -
         Where every finding goes; it may already hold the reader's own findings.
     label
         File name the user knows, for findings about the case as a whole.
+    vocabulary
+        The EWC list and carriers resources are checked against.
 
     Returns
     -------
@@ -73,7 +78,7 @@ def build_case(raw: dict[str, RawTable], report: ValidationReport, label: str) -
         ("exchanges", check_exchanges),
     ):
         if table in raw:
-            frame = check(raw[table], report, site_ids)
+            frame = check(raw[table], report, site_ids, vocabulary=vocabulary)
             if frame is not None:
                 setattr(case, table, frame)
     if "sources" in raw:

@@ -10,13 +10,18 @@ from flows.checks.checker import Checker, RawTable, extras_frame, finish
 from flows.checks.quantities import check_quantities
 from flows.checks.references import site_references
 from flows.checks.resource_column import resource_values, with_family
+from flows.resources import Vocabulary
 from flows.validation import ValidationReport
 
 _FIRST_YEAR = 1800
 
 
 def check_exchanges(
-    raw: RawTable, report: ValidationReport, site_ids: set[str] | None
+    raw: RawTable,
+    report: ValidationReport,
+    site_ids: set[str] | None,
+    *,
+    vocabulary: Vocabulary,
 ) -> pd.DataFrame | None:
     """Check the exchanges table against the known site ids (None: ids unknown, not checked)."""
     checker = Checker(raw, report)
@@ -38,8 +43,10 @@ def check_exchanges(
             row=row,
             field="to_site",
         )
-    res = resource_values(checker)
-    qty, unit, canonical, canonical_unit = check_quantities(checker, res, required=False)
+    res = resource_values(checker, vocabulary=vocabulary)
+    qty, unit, canonical, canonical_unit = check_quantities(
+        checker, res, vocabulary=vocabulary, required=False
+    )
     since = checker.numbers("since", code="E_YEAR", what="year")
     latest = dt.date.today().year + 50
     bad_year = since.notna() & (~since.between(_FIRST_YEAR, latest) | (since % 1 != 0))
@@ -69,4 +76,4 @@ def check_exchanges(
     out = pd.concat([out, extras_frame(checker)], axis=1)
     out["quantity_canonical"] = canonical
     out["unit_canonical"] = canonical_unit
-    return finish(checker, with_family(out))
+    return finish(checker, with_family(out, vocabulary=vocabulary))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from flows import resources
 from flows.checks.checker import Checker, RawTable, extras_frame, finish
 from flows.checks.quantities import check_quantities
 from flows.checks.references import site_references
 from flows.checks.resource_column import resource_values, with_family
+from flows.resources import Vocabulary
 from flows.validation import ValidationReport
 
 _DIRECTION_SYNONYMS = {
@@ -26,7 +26,11 @@ _MAX_TEMPERATURE_C = 2000.0
 
 
 def check_flows(
-    raw: RawTable, report: ValidationReport, site_ids: set[str] | None
+    raw: RawTable,
+    report: ValidationReport,
+    site_ids: set[str] | None,
+    *,
+    vocabulary: Vocabulary,
 ) -> pd.DataFrame | None:
     """Check the flows table against the known site ids (None: ids unknown, not checked)."""
     checker = Checker(raw, report)
@@ -37,12 +41,14 @@ def check_flows(
     if site_ids is not None:
         site_references(checker, "site_id", site, site_ids)
     direction = checker.choice("direction", synonyms=_DIRECTION_SYNONYMS)
-    res = resource_values(checker)
-    qty, unit, canonical, canonical_unit = check_quantities(checker, res, required=True)
+    res = resource_values(checker, vocabulary=vocabulary)
+    qty, unit, canonical, canonical_unit = check_quantities(
+        checker, res, vocabulary=vocabulary, required=True
+    )
     temperature = checker.numbers(
         "temperature_c", code="E_TEMPERATURE_NOT_NUMBER", what="temperature"
     )
-    _check_temperatures(checker, res, temperature)
+    _check_temperatures(checker, res, temperature, vocabulary)
     out = pd.DataFrame(
         {
             "site_id": site,
@@ -59,11 +65,13 @@ def check_flows(
     out = pd.concat([out, extras_frame(checker)], axis=1)
     out["quantity_canonical"] = canonical
     out["unit_canonical"] = canonical_unit
-    return finish(checker, with_family(out))
+    return finish(checker, with_family(out, vocabulary=vocabulary))
 
 
-def _check_temperatures(checker: Checker, res: pd.Series, temperature: pd.Series) -> None:
-    needs_of = {r: resources.needs_temperature(r) for r in res.dropna().unique()}
+def _check_temperatures(
+    checker: Checker, res: pd.Series, temperature: pd.Series, vocabulary: Vocabulary
+) -> None:
+    needs_of = {r: vocabulary.needs_temperature(r) for r in res.dropna().unique()}
     needs = res.map(needs_of).fillna(False).astype(bool)
     missing = needs & temperature.isna() & checker.text("temperature_c").isna()
     for row, resource in zip(checker.rows(missing), res[missing], strict=True):

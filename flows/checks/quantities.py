@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from flows import resources, units
+from flows import units
 from flows._errors import UnitError
 from flows.checks.checker import ROW, Checker
+from flows.resources import Vocabulary
 
 
 def check_quantities(
-    checker: Checker, res: pd.Series, *, required: bool
+    checker: Checker, res: pd.Series, *, required: bool, vocabulary: Vocabulary
 ) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
     """Parse quantity and unit; return quantity, unit, canonical quantity, canonical unit.
 
@@ -46,7 +47,7 @@ def check_quantities(
     canon = unit.map({u: v[1] for u, v in known.items()}).astype("string")
     dimension_of = {c: d for d, c in units.CANONICAL_UNITS.items()}
     fits = {
-        (r, c): dimension_of[c] in resources.dimensions_of(str(r))
+        (r, c): dimension_of[c] in vocabulary.dimensions_of(str(r))
         for r, c in pd.DataFrame({"r": res, "c": canon})
         .dropna()
         .drop_duplicates()
@@ -84,7 +85,7 @@ def check_quantities(
                 field="unit",
             )
         elif wrong_dim[idx]:
-            allowed = resources.dimensions_of(str(res[idx]))
+            allowed = vocabulary.dimensions_of(str(res[idx]))
             examples = ", ".join(units.CANONICAL_UNITS[d] for d in allowed)
             checker.add(
                 "error",

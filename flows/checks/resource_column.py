@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from flows import resources
 from flows._errors import ResourceError
 from flows.checks.checker import Checker
+from flows.resources import Vocabulary
 
 
-def resource_values(checker: Checker, col: str = "resource") -> pd.Series:
+def resource_values(
+    checker: Checker, *, vocabulary: Vocabulary, col: str = "resource"
+) -> pd.Series:
     """Normalise and check a resource column; return the normalised values."""
     values = checker.text(col)
     checker.require_values(col, values)
@@ -17,7 +22,7 @@ def resource_values(checker: Checker, col: str = "resource") -> pd.Series:
     cache: dict[str, str | ResourceError] = {}
     for value in values.dropna().unique():
         try:
-            cache[value] = resources.normalise_resource(value)
+            cache[value] = vocabulary.normalise(value)
         except ResourceError as err:
             cache[value] = err
     normalised = values.map({k: v for k, v in cache.items() if isinstance(v, str)})
@@ -38,13 +43,14 @@ def resource_values(checker: Checker, col: str = "resource") -> pd.Series:
             field=col,
         )
     checker.keep &= ~bad
-    _warn_unlisted_ewc(checker, normalised, col)
+    _warn_unlisted_ewc(checker, normalised, col, vocabulary.ewc)
     return normalised
 
 
-def _warn_unlisted_ewc(checker: Checker, normalised: pd.Series, col: str) -> None:
+def _warn_unlisted_ewc(
+    checker: Checker, normalised: pd.Series, col: str, listed: Mapping[str, object]
+) -> None:
     """One warning per well-formed EWC code that the bundled list does not have."""
-    listed = resources.ewc_entries()
     for code in normalised.dropna().unique():
         if not resources.is_ewc(code) or code in listed:
             continue
@@ -62,8 +68,8 @@ def _warn_unlisted_ewc(checker: Checker, normalised: pd.Series, col: str) -> Non
         )
 
 
-def with_family(frame: pd.DataFrame) -> pd.DataFrame:
+def with_family(frame: pd.DataFrame, *, vocabulary: Vocabulary) -> pd.DataFrame:
     """Add the ``family`` column: the family of each row's resource."""
-    family_of = {r: resources.family_of(r) for r in frame["resource"].dropna().unique()}
+    family_of = {r: vocabulary.family_of(r) for r in frame["resource"].dropna().unique()}
     frame["family"] = frame["resource"].map(family_of).astype("string")
     return frame

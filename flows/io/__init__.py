@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from flows import reference
 from flows._errors import CaseReadError, CaseValidationError
 from flows.checks.case import build_case
 from flows.io.flat_tables import flat_sites
@@ -25,6 +26,7 @@ from flows.io.readers import read_any
 from flows.io.template import table_spec_rows, template_xlsx_bytes, write_template
 from flows.io.writers import case_to_bytes, write_case
 from flows.model import Case
+from flows.resources import Vocabulary
 from flows.validation import ValidationReport
 
 __all__ = [
@@ -60,7 +62,12 @@ class LoadResult:
     report: ValidationReport
 
 
-def load_case(source: str | os.PathLike[str], *, display_name: str | None = None) -> LoadResult:
+def load_case(
+    source: str | os.PathLike[str],
+    *,
+    display_name: str | None = None,
+    vocabulary: Vocabulary | None = None,
+) -> LoadResult:
     """Load a case from a ``.gpkg``, ``.xlsx``, ``.zip`` or a folder, validating everything.
 
     Parameters
@@ -70,6 +77,9 @@ def load_case(source: str | os.PathLike[str], *, display_name: str | None = None
     display_name
         Name used for the file in messages (e.g. the name of an uploaded file), default the
         file's own name.
+    vocabulary
+        The EWC list and carriers to check resources against (default: the bundled ones of
+        :func:`flows.reference.default`).
 
     Raises
     ------
@@ -83,22 +93,30 @@ def load_case(source: str | os.PathLike[str], *, display_name: str | None = None
         raise CaseReadError(msg)
     report = ValidationReport()
     raw = read_any(path, label, report)
-    return LoadResult(build_case(raw, report, label), report)
+    words = vocabulary or reference.default().vocabulary
+    return LoadResult(build_case(raw, report, label, vocabulary=words), report)
 
 
-def read_case(source: str | os.PathLike[str]) -> Case:
+def read_case(source: str | os.PathLike[str], *, vocabulary: Vocabulary | None = None) -> Case:
     """Load a case or raise :class:`CaseValidationError` listing its errors."""
-    result = load_case(source)
+    result = load_case(source, vocabulary=vocabulary)
     if result.case is None:
         msg = f"{Path(source).name} has errors:\n{result.report.format()}"
         raise CaseValidationError(msg, result.report)
     return result.case
 
 
-def load_frames(tables: Mapping[str, pd.DataFrame], *, label: str = "<frames>") -> LoadResult:
+def load_frames(
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    label: str = "<frames>",
+    vocabulary: Vocabulary | None = None,
+) -> LoadResult:
     """Validate in-memory tables shaped like the file formats (sites with lat/lon columns).
 
     ``parks`` may be a GeoDataFrame; every other table is a plain DataFrame.
     """
     report = ValidationReport()
-    return LoadResult(build_case(raw_from_frames(tables, label=label), report, label), report)
+    raw = raw_from_frames(tables, label=label)
+    words = vocabulary or reference.default().vocabulary
+    return LoadResult(build_case(raw, report, label, vocabulary=words), report)

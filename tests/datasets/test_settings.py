@@ -43,3 +43,11 @@ def test_the_environment_is_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
     first = settings.get()
     monkeypatch.setenv("SYMBIOMAP_CACHE_DIR", "/somewhere/else")
     assert settings.get() is first  # later changes to the environment do not leak in mid-run
+
+
+def test_settings_compare_by_value(tmp_path: Path) -> None:
+    # geo.osm.configure_osmnx accepts a second call only with equal settings
+    env = {"SYMBIOMAP_CACHE_DIR": str(tmp_path)}
+    assert settings.from_environment(env) == settings.from_environment(dict(env))
+    assert settings.from_environment(env) != settings.from_environment({})
+    assert settings.DEFAULT_DOWNLOAD_MARGIN_M > 0

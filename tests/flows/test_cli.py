@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import geopandas as gpd
+import osmnx as ox
 import pandas as pd
 import pytest
 
 import datasets
-from flows import io
+from flows import cli, io
+from geo import network, osm
 from tests.cli_helpers import run_module
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -105,3 +109,79 @@ def test_match_defaults_to_the_public_tier(tmp_path: Path, data_dir: Path) -> No
         pd.read_csv(owner).set_index("candidate_id").loc["power>refinery:steam", "quantity"]
         == 400_000
     )
+
+
+# -- network and parks around a case (downloads stubbed: no test touches OpenStreetMap) -------
+
+
+class _Conn:
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def fake_overpass(monkeypatch: pytest.MonkeyPatch) -> list[tuple[float, ...]]:
+    """OpenStreetMap "answers" from the local files in tests/data/osm; the boxes asked for."""
+    asked: list[tuple[float, ...]] = []
+    osm_data = ROOT / "tests" / "data" / "osm"
+
+    def roads(bbox: tuple[float, ...], **_kwargs: object) -> object:
+        asked.append(bbox)
+        return ox.graph_from_xml(osm_data / "oneway_grid.osm")
+
+    def areas(*, bbox: tuple[float, ...], **_kwargs: object) -> object:
+        asked.append(bbox)
+        return ox.features_from_xml(osm_data / "no_roads.osm", tags=osm.INDUSTRIAL_TAGS)
+
+    monkeypatch.setattr(socket, "create_connection", lambda *_a, **_k: _Conn())
+    monkeypatch.setattr(ox, "graph_from_bbox", roads)
+    monkeypatch.setattr(ox, "features_from_bbox", areas)
+    return asked
+
+
+def test_network_around_a_case(
+    tmp_path: Path,
+    data_dir: Path,
+    fake_overpass: list[tuple[float, ...]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = tmp_path / "roads.graphml"
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    args = ["network", str(data_dir / "mini"), "--margin-m", "500", "--out", str(out), *cache]
+    assert cli.main(args) == 0
+    assert "nodes" in capsys.readouterr().out
+    assert len(network.load_network(out)) > 0
+    sites = io.read_case(data_dir / "mini").sites
+    assert fake_overpass == [pytest.approx(osm.bbox_around(sites, margin_m=500.0))]
+
+
+def test_parks_around_a_case(
+    tmp_path: Path,
+    data_dir: Path,
+    fake_overpass: list[tuple[float, ...]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = tmp_path / "parks.geojson"
+    args = ["parks", str(data_dir / "mini"), "--out", str(out), "--cache-dir", str(tmp_path)]
+    assert cli.main(args) == 0
+    assert "2 industrial areas" in capsys.readouterr().out
+    assert set(gpd.read_file(out)["kind"]) == {"industrial-area", "port"}
+    assert len(fake_overpass) == 1
+
+
+def test_network_offline_or_bad_input(tmp_path: Path, data_dir: Path) -> None:
+    # SYMBIOMAP_OFFLINE=1: refused at once, before any connection is tried
+    env = {**os.environ, "SYMBIOMAP_OFFLINE": "1", "SYMBIOMAP_CACHE_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "flows", "network", str(data_dir / "mini"), "--out", "x.graphml"],
+        cwd=ROOT, capture_output=True, text=True, check=False, timeout=120, env=env,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "SYMBIOMAP_OFFLINE=1" in done.stderr
+    assert "Traceback" not in done.stderr
+    done = run("network", str(data_dir / "mini"), "--out", str(tmp_path / "x.txt"))
+    assert done.returncode == 1
+    assert "--out must end in .graphml or .gpkg" in done.stderr
+    done = run("parks", str(tmp_path / "missing.gpkg"), "--out", str(tmp_path / "p.gpkg"))
+    assert done.returncode == 2
+    assert "missing.gpkg" in done.stderr

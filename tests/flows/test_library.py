@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import datasets
-from flows import library, nace, parameters, reference, resources, scoring
+from flows import library, nace, parameters, reference, scoring
 from tests.cli_helpers import run_module
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,7 +26,7 @@ def test_library_size_codes_and_sources(lib: pd.DataFrame) -> None:
     assert lib["synergy_id"].is_unique
     assert all(nace.is_valid(c) for c in lib["source_nace"])
     assert all(nace.is_valid(c) for c in lib["receiver_nace"])
-    assert lib["resource"].map(resources.normalise_resource).eq(lib["resource"]).all()
+    assert lib["resource"].map(reference.default().vocabulary.normalise).eq(lib["resource"]).all()
     assert not lib.duplicated(["source_nace", "resource", "receiver_nace"]).any()
     assert set(lib["mode"]) <= {"road", "rail", "inland-waterway", "sea", "pipeline"}
     references = (datasets.DATA_DIR / "synergy_library.md").read_text(encoding="utf-8")

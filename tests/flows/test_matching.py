@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import datasets
-from flows import exports, io, library, matching, parameters, scoring
+from flows import exports, frames, io, library, matching, parameters, scoring
 from flows.model import Case
 
 SMALL_LIBRARY = Path(__file__).resolve().parents[1] / "data" / "library_small.csv"
@@ -228,3 +228,86 @@ def test_a_case_with_only_sites_matches_to_nothing(data_dir: Path, tmp_path: Pat
     found = matching.match(case, options=matching.MatchOptions(include_inferred=True))
     assert found.empty
     assert list(found.columns) == list(matching.CANDIDATE_COLUMNS)
+
+
+@pytest.mark.parametrize("decimals", [0, 1, 2])
+@pytest.mark.parametrize("spec", ["", ",", "+", "+,"])
+def test_numbers_are_formatted_exactly_as_python_formats_them(decimals: int, spec: str) -> None:
+    rng = np.random.default_rng(7)
+    values = np.concatenate(
+        [
+            rng.normal(0, 1e6, 2_000),
+            rng.integers(-(10**6), 10**6, 2_000) / 20,  # ties at every last digit
+            [0.05, 0.15, 0.25, 2.675, 999.95, 0.45, 1.45, 2.5, 0.5, 123_456_789.5],
+            [-0.0, 0.0, -0.04, -0.4, np.nan, np.inf, -np.inf, 1e20, -1e17, 2.0**53],
+        ]
+    )
+    text = frames.fixed(
+        values, decimals=decimals, thousands="," in spec, plus="+" in spec
+    ).to_pylist()
+    assert text == [format(v, f"{spec}.{decimals}f") for v in values.tolist()]
+
+
+def _explanation(row: pd.Series) -> str:
+    """The explanation of one candidate, written row by row (what the columns must equal)."""
+    if row["basis"] == "inferred":
+        head = (
+            f"Likely ({row['confidence']} confidence, from sector codes): "
+            f"{row['supply_site']} could send {row['resource']}"
+        )
+    else:
+        amount = (
+            "an unknown amount"
+            if np.isnan(row["quantity"])
+            else f"{row['quantity']:,.0f} {row['unit']}"
+        )
+        head = f"{row['supply_site']} could send {amount} of {row['resource']}"
+    be = row["break_even_km"]
+    limit = "at any distance" if np.isinf(be) else f"up to {be:,.0f} km"
+    verdict = "pays" if row["net_benefit_eur"] > 0 else "does not pay"
+    tail = (
+        "; quantity unknown, so no figures."
+        if np.isnan(row["net_benefit_eur"])
+        else f": {verdict} ({row['net_benefit_eur']:+,.0f} EUR/yr, "
+        f"{row['net_co2e_t']:+,.0f} t CO2e/yr), worthwhile {limit}."
+    )
+    return (
+        f"{head} {row['distance_m'] / 1000:.1f} km by {row['mode']} ({row['distance_kind']}) "
+        f"to {row['demand_site']}{tail}"
+    )
+
+
+def test_explanations_built_on_columns_read_as_row_by_row_text(
+    kalundborg: Case, params: parameters.ParameterSet
+) -> None:
+    bundled = library.load_library()
+    options = matching.MatchOptions(include_inferred=True)
+    found = matching.match(kalundborg, library=bundled, options=options)
+    scored = scoring.score(found, params, bundled)
+    assert {"declared", "inferred"} <= set(scored["basis"])
+    assert scored["explanation"].dtype == scoring.TEXT_DTYPE
+    assert scored["explanation"].tolist() == [_explanation(r) for _, r in scored.iterrows()]
+    assert scoring.explanations(scored.iloc[0:0]).empty
+
+
+def test_lines_are_the_wkb_shapely_writes(
+    mini_case: Case, lib: pd.DataFrame, params: parameters.ParameterSet, tmp_path: Path
+) -> None:
+    import geopandas as gpd  # noqa: PLC0415
+    import shapely  # noqa: PLC0415
+
+    scored = scoring.score(matching.match(mini_case, library=lib), params, lib)
+    points = np.random.default_rng(3).uniform(-180, 180, (50, 4))
+    wkb = exports.line_wkb(points).to_pylist()
+    assert wkb == list(shapely.to_wkb(shapely.linestrings(points.reshape(-1, 2, 2))))
+    lines = exports.candidate_lines(scored, mini_case)
+    path = exports.write_candidates(scored, mini_case, tmp_path / "c.parquet")
+    back = gpd.read_parquet(path)
+    assert back.crs == lines.crs
+    assert back.geometry.geom_equals_exact(lines.geometry, tolerance=0).all()
+    assert list(back.columns) == [*scored.columns, "geometry"]
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(back.drop(columns="geometry")),
+        scored.astype(dict.fromkeys(scored.select_dtypes("category").columns, "str")),
+        check_dtype=False,
+    )

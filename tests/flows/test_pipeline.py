@@ -3,6 +3,8 @@ give the same candidates and totals; reference data is a value changed by copy."
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import re
 import subprocess
 import sys
@@ -149,13 +151,7 @@ def test_reference_overrides_are_a_copy_for_one_run(kalundborg: Case) -> None:
     assert (
         cheap.loc[base.index[road], "transport_cost_eur"] < base.loc[road, "transport_cost_eur"]
     ).all()
-    nothing_compatible = reference.Reference(
-        library=bundled.library,
-        parameters=bundled.parameters,
-        compatibility={},
-        substitutes=bundled.substitutes,
-        circuity=bundled.circuity,
-    )
+    nothing_compatible = dataclasses.replace(bundled, compatibility={})
     strict = pipeline.analyse(kalundborg, reference=nothing_compatible).candidates
     # steam no longer serves heat demands when the compatibility table is empty
     assert not (strict["resource"].astype(str) != strict["demand_resource"].astype(str)).any()
@@ -165,3 +161,29 @@ def test_reference_overrides_are_a_copy_for_one_run(kalundborg: Case) -> None:
 def test_an_unknown_tier_is_refused() -> None:
     with pytest.raises(privacy.TierError, match="owner, public"):
         privacy.check_tier("everyone")
+
+
+def test_every_file_format_carries_the_same_candidates_and_explanations(
+    synthetic_folder: Path, tmp_path: Path
+) -> None:
+    import geopandas as gpd  # noqa: PLC0415 - only this test reads the spatial files
+    import pyogrio  # noqa: PLC0415
+
+    table, _ = _cli(synthetic_folder, tmp_path / "s.csv")  # the default, public tier
+    assert table["withheld"].any()
+    for name in ("s.gpkg", "s.parquet"):
+        done = subprocess.run(
+            [sys.executable, "-m", "flows", "match", str(synthetic_folder), "--out", name],
+            cwd=tmp_path, capture_output=True, text=True, check=False, timeout=300,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    for lines in (
+        pyogrio.read_dataframe(tmp_path / "s.gpkg", layer="candidates"),
+        gpd.read_parquet(tmp_path / "s.parquet"),
+    ):
+        assert list(lines.columns) == [*table.columns, "geometry"]
+        assert set(lines.geometry.geom_type) == {"LineString"}
+        _assert_same(table, pd.DataFrame(lines.drop(columns="geometry")))
+        assert lines["explanation"].tolist() == table["explanation"].tolist()
+        assert lines["withheld"].tolist() == table["withheld"].tolist()

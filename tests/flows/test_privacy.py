@@ -14,7 +14,7 @@ import pyogrio
 import pytest
 
 import datasets
-from flows import exports, io, pipeline, privacy, scoring
+from flows import exports, io, pipeline, privacy, summary
 from flows.model import Case
 
 NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?")
@@ -101,7 +101,7 @@ def test_public_totals_leave_withheld_rows_out(analysis: pipeline.Analysis) -> N
     assert owner.withheld == 0
     assert owner.net_benefit_eur > 0
     shown = analysis.view(tier="public")
-    text = scoring.summary_table(shown, totals)
+    text = summary.summary_table(shown, totals)
     assert f"{totals.withheld} candidates involve confidential flows" in text
 
 

@@ -13,8 +13,11 @@ from geopandas.testing import assert_geodataframe_equal
 from pandas.testing import assert_frame_equal
 from pyproj import Geod
 
-from flows import io, nace, resources, synthetic
+from flows import io, nace, reference, resources, synthetic
 from flows.model import Case
+
+WORDS = reference.default().vocabulary
+"""The bundled EWC list and carriers."""
 
 ROOT = Path(__file__).resolve().parents[2]
 N_SITES = 400
@@ -54,10 +57,10 @@ def test_archetypes_are_valid_data() -> None:
         assert archetype.weight > 0
         assert 0 <= archetype.park_share <= 1
         for flow in archetype.flows:
-            assert resources.normalise_resource(flow.resource) == flow.resource
+            assert WORDS.normalise(flow.resource) == flow.resource
             assert flow.unit in {"t/yr", "MWh/yr", "m3/yr"}
             assert 0 < flow.low < flow.high
-            assert (flow.temperature_c is not None) == resources.needs_temperature(flow.resource)
+            assert (flow.temperature_c is not None) == WORDS.needs_temperature(flow.resource)
 
 
 def test_a_resource_has_one_unit_across_archetypes() -> None:
@@ -178,7 +181,7 @@ def test_exchanges_pair_a_supply_with_a_demand_nearby(case: Case) -> None:
         assert len(demand), row
         if row.resource in {"heat", "steam"}:
             assert supply["temperature_c"].max() >= demand["temperature_c"].min()
-        piped = resources.family_of(row.resource) in {"heat", "water", "gas"}
+        piped = WORDS.family_of(row.resource) in {"heat", "water", "gas"}
         assert row.mode == ("pipeline" if piped else "road")
     points = case.sites.set_index("site_id").geometry
     start, end = points[ex["from_site"]], points[ex["to_site"]]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import bz2
+import dataclasses
 import re
 import socket
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import networkx as nx
 import osmnx as ox
 import pyrosm
@@ -16,6 +19,7 @@ import pytest
 from pyproj import Geod
 from shapely.geometry import LineString
 
+from datasets import settings
 from flows.model import Case
 from geo import network, osm
 from geo._errors import NetworkAreaError, NetworkFileError, NetworkUnavailableError
@@ -59,6 +63,15 @@ class _Conn:
 def online(monkeypatch: pytest.MonkeyPatch) -> None:
     """The reachability check passes (nothing is actually connected)."""
     monkeypatch.setattr(socket, "create_connection", lambda *_a, **_k: _Conn())
+
+
+@pytest.fixture
+def fresh_osmnx(monkeypatch: pytest.MonkeyPatch) -> None:
+    """osmnx as a new process finds it; the settings of this process are put back after."""
+    for name in ("useful_tags_way", "use_cache", "cache_folder", "requests_timeout", "log_file"):
+        monkeypatch.setattr(ox.settings, name, getattr(ox.settings, name))
+    monkeypatch.setattr(ox.settings, "log_console", True)  # so the test sees it turned off
+    monkeypatch.setattr(osm, "_configured", None)
 
 
 def _edge_geometry(graph: nx.MultiDiGraph, u: int, v: int, data: dict[str, Any]) -> LineString:
@@ -315,15 +328,110 @@ def test_second_call_reads_the_cache_without_network(
         network.graph_from_bbox(26.93, 60.45, 26.96, 60.47, cache_dir=tmp_path)
 
 
-def test_cache_dir_comes_from_the_environment(
+def test_cache_dir_comes_from_the_settings(tmp_path: Path) -> None:
+    from_env = settings.from_environment({settings.CACHE_DIR_ENV: str(tmp_path / "env")})
+    assert osm.cache_dir(settings=from_env) == tmp_path / "env"
+    assert osm.cache_dir(tmp_path / "arg", settings=from_env) == tmp_path / "arg"
+    assert (
+        osm.cache_dir(settings=settings.from_environment({}))
+        == Path("~/.cache/symbiomap").expanduser()
+    )
+    assert osm.cache_dir() == settings.get().cache_dir  # the process's settings by default
+    assert osm.cache_key({"a": 1}) != osm.cache_key({"a": 2})
+
+
+@pytest.mark.usefixtures("fresh_osmnx")
+def test_osmnx_is_configured_once_from_the_settings(tmp_path: Path) -> None:
+    chosen = settings.from_environment(
+        {settings.CACHE_DIR_ENV: str(tmp_path), settings.REQUESTS_TIMEOUT_ENV: "7"}
+    )
+    assert osm.configure_osmnx(chosen) is chosen
+    assert ox.settings.cache_folder == tmp_path / "osmnx"
+    assert ox.settings.use_cache is True
+    assert ox.settings.requests_timeout == 7.0
+    assert ox.settings.log_console is False
+    assert set(osm.TRUCK_WAY_TAGS) <= set(ox.settings.useful_tags_way)
+    tags = list(ox.settings.useful_tags_way)
+    # once configured, a call changes nothing: not even settings altered since
+    ox.settings.requests_timeout = 99
+    assert osm.configure_osmnx() is chosen
+    assert osm.configure_osmnx(dataclasses.replace(chosen)) is chosen  # equal settings are fine
+    assert ox.settings.requests_timeout == 99
+    assert ox.settings.useful_tags_way == tags  # the tags are not appended twice
+    with pytest.raises(settings.SettingsError, match="already configured"):
+        osm.configure_osmnx(dataclasses.replace(chosen, requests_timeout_s=8.0))
+
+
+@pytest.mark.usefixtures("fresh_osmnx", "online")
+def test_concurrent_downloads_see_the_same_osmnx_settings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(osm.CACHE_DIR_ENV, str(tmp_path / "env"))
-    assert osm.cache_dir() == tmp_path / "env"
-    assert osm.cache_dir(tmp_path / "arg") == tmp_path / "arg"
-    monkeypatch.delenv(osm.CACHE_DIR_ENV)
-    assert osm.cache_dir() == Path("~/.cache/symbiomap").expanduser()
-    assert osm.cache_key({"a": 1}) != osm.cache_key({"a": 2})
+    # Two Streamlit sessions are two threads of one process. The second download reads osmnx's
+    # settings after the first one has returned: per-call settings (set, then restored) would
+    # have changed under it.
+    process = settings.Settings(cache_dir=tmp_path / "process", requests_timeout_s=7.0)
+    monkeypatch.setattr(settings, "get", lambda: process)
+    first_inside, second_inside, first_done = (
+        threading.Event(),
+        threading.Event(),
+        threading.Event(),
+    )
+    seen: dict[str, tuple[Path, bool, float, list[str]]] = {}
+
+    def fake_download(bbox: tuple[float, ...], **_kwargs: object) -> nx.MultiDiGraph:
+        who = "first" if bbox[2] == 26.95 else "second"
+        if who == "first":
+            first_inside.set()
+            second_inside.wait(timeout=30)
+        else:
+            second_inside.set()
+            first_done.wait(timeout=30)
+        s = ox.settings
+        seen[who] = (s.cache_folder, s.use_cache, s.requests_timeout, list(s.useful_tags_way))
+        return ox.graph_from_xml(OSM_DATA / "oneway_grid.osm")
+
+    monkeypatch.setattr(ox, "graph_from_bbox", fake_download)
+    errors: list[BaseException] = []
+
+    def download(east: float, folder: str, done: threading.Event | None) -> None:
+        try:
+            network.graph_from_bbox(26.93, 60.45, east, 60.47, cache_dir=tmp_path / folder)
+        except BaseException as err:  # reported by the main thread
+            errors.append(err)
+        finally:
+            if done is not None:
+                done.set()
+
+    first = threading.Thread(target=download, args=(26.95, "a", first_done))
+    second = threading.Thread(target=download, args=(26.96, "b", None))
+    first.start()
+    assert first_inside.wait(timeout=30)
+    second.start()
+    for thread in (first, second):
+        thread.join(timeout=60)
+    assert errors == []
+    assert second_inside.is_set()
+    assert first_done.is_set()
+    assert seen["first"] == seen["second"]
+    # one process-wide osmnx cache, whatever folder each call keeps its networks in
+    cache_folder, use_cache, timeout_s, way_tags = seen["first"]
+    assert (cache_folder, use_cache, timeout_s) == (tmp_path / "process" / "osmnx", True, 7.0)
+    assert set(osm.TRUCK_WAY_TAGS) <= set(way_tags)
+    assert len(list((tmp_path / "a" / "networks").glob("*.graphml"))) == 1
+    assert len(list((tmp_path / "b" / "networks").glob("*.graphml"))) == 1
+
+
+@pytest.mark.usefixtures("fresh_osmnx")
+def test_offline_setting_refuses_downloads_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_connection(*_args: object, **_kwargs: object) -> socket.socket:
+        raise AssertionError("offline: no connection may even be tried")
+
+    monkeypatch.setattr(socket, "create_connection", no_connection)
+    osm.configure_osmnx(settings.from_environment({settings.OFFLINE_ENV: "1"}))
+    with pytest.raises(NetworkUnavailableError, match="SYMBIOMAP_OFFLINE=1"):
+        network.graph_from_bbox(26.9, 60.4, 27.0, 60.5, cache_dir=tmp_path)
 
 
 @pytest.mark.usefixtures("offline")
@@ -331,10 +439,10 @@ def test_online_functions_fail_fast_without_network(tmp_path: Path, mini_case: C
     calls = [
         lambda: network.graph_from_place("Kotka, Finland", cache_dir=tmp_path),
         lambda: network.graph_from_bbox(26.9, 60.4, 27.0, 60.5, cache_dir=tmp_path),
-        lambda: network.graph_from_case(mini_case, cache_dir=tmp_path),
+        lambda: network.graph_around(mini_case.sites, cache_dir=tmp_path),
         lambda: osm.industrial_areas_from_place("Kotka, Finland", cache_dir=tmp_path),
         lambda: osm.industrial_areas_from_bbox(26.9, 60.4, 27.0, 60.5, cache_dir=tmp_path),
-        lambda: osm.industrial_areas_from_case(mini_case, cache_dir=tmp_path),
+        lambda: osm.industrial_areas_around(mini_case.sites.geometry, cache_dir=tmp_path),
     ]
     for call in calls:
         start = time.monotonic()
@@ -344,8 +452,8 @@ def test_online_functions_fail_fast_without_network(tmp_path: Path, mini_case: C
         assert isinstance(info.value, ConnectionError)
 
 
-def test_case_area_margin_is_in_metres(mini_case: Case) -> None:
-    west, south, east, north = osm.case_bbox(mini_case, margin_m=2000.0)
+def test_area_margin_is_in_metres(mini_case: Case) -> None:
+    west, south, east, north = osm.bbox_around(mini_case.sites, margin_m=2000.0)
     s_west, s_south, s_east, s_north = mini_case.sites.total_bounds
     lat = (s_south + s_north) / 2
     _, _, west_m = GEOD.inv(west, lat, s_west, lat)
@@ -354,6 +462,11 @@ def test_case_area_margin_is_in_metres(mini_case: Case) -> None:
     _, _, north_m = GEOD.inv(s_west, s_north, s_west, north)
     for margin in (west_m, east_m, south_m, north_m):
         assert 1990 < margin < 2200
+    # any CRS in, the same lon/lat box out
+    projected = mini_case.sites.geometry.to_crs(25832)
+    assert osm.bbox_around(projected, margin_m=2000.0) == pytest.approx(
+        (west, south, east, north), abs=1e-7
+    )
 
 
 def test_bad_areas_raise() -> None:
@@ -362,7 +475,9 @@ def test_bad_areas_raise() -> None:
     with pytest.raises(NetworkAreaError, match="not a longitude/latitude box"):
         osm.industrial_areas_from_bbox(26.9, 91.0, 27.0, 92.0)
     with pytest.raises(NetworkAreaError, match="no site"):
-        network.graph_from_case(Case())
+        network.graph_around(gpd.GeoSeries([], crs=4326))
+    with pytest.raises(NetworkAreaError, match="must not be negative"):
+        osm.bbox_around(gpd.GeoSeries.from_xy([27.0], [60.4], crs=4326), margin_m=-1.0)
 
 
 # -- industrial areas --------------------------------------------------------------------

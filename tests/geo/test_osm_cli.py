@@ -75,8 +75,48 @@ def test_bad_input_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert code == 1
     code = cli.main(["parks", "--osm-file", str(OSM_DATA / "not_osm.xml"), "--out", "x.gpkg"])
     assert code == 1
-    code = cli.main(["network", "--case", str(tmp_path / "nope"), "--out", str(out)])
+    code = cli.main(["network", "--points", str(tmp_path / "nope.gpkg"), "--out", str(out)])
     assert code == 1
+
+
+def _points_error(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    assert cli.main(["network", *args, "--out", "x.graphml"]) == 1
+    return capsys.readouterr().err
+
+
+def test_points_files_that_cannot_be_used_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    no_coords = tmp_path / "names.csv"
+    no_coords.write_text("site_id,name\na,A\n")
+    assert "no longitude/latitude columns" in _points_error(capsys, "--points", str(no_coords))
+    blank = tmp_path / "blank.csv"
+    blank.write_text("site_id,lon,lat\na,27.0,60.4\nb,,60.5\nc,200,60.5\n")
+    assert "rows 3, 4 have no longitude/latitude" in _points_error(capsys, "--points", str(blank))
+    two = tmp_path / "two.gpkg"
+    point = gpd.GeoDataFrame(geometry=gpd.GeoSeries.from_xy([27.0], [60.4], crs=4326))
+    point.to_file(two, layer="sites")
+    point.to_file(two, layer="other")
+    assert "several layers (sites, other)" in _points_error(capsys, "--points", str(two))
+    crs_less = tmp_path / "crs_less.shp"  # a shapefile without its .prj
+    point.to_file(crs_less)
+    crs_less.with_suffix(".prj").unlink()
+    assert "crs_less.shp has no CRS" in _points_error(capsys, "--points", str(crs_less))
+    folder = tmp_path / "folder"  # a folder of CSV files is a source of layers, as in GDAL
+    folder.mkdir()
+    (folder / "names.csv").write_text("site_id,name\na,A\n")
+    assert "no CSV file with lon/lat columns (files: names)" in _points_error(
+        capsys, "--points", str(folder)
+    )
+    (folder / "a.csv").write_text("site_id,lon,lat\na,27.0,60.4\n")
+    (folder / "b.csv").write_text("site_id,lon,lat\nb,27.1,60.5\n")
+    assert "several CSV files with lon/lat (files: a, b)" in _points_error(
+        capsys, "--points", str(folder)
+    )
+    assert "folder has no c.csv" in _points_error(capsys, "--points", str(folder), "--layer", "c")
+    not_vector = tmp_path / "notes.gpkg"
+    not_vector.write_text("not a database")
+    assert "notes.gpkg could not be read" in _points_error(capsys, "--points", str(not_vector))
 
 
 @pytest.mark.usefixtures("offline")
@@ -85,9 +125,11 @@ def test_unreachable_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     cache = ["--cache-dir", str(tmp_path / "cache")]
     assert cli.main(["network", "--place", "Kotka, Finland", "--out", out, *cache]) == 2
     assert "--osm-file" in capsys.readouterr().err
-    mini = str(ROOT / "tests" / "data" / "mini")
-    assert cli.main(["network", "--case", mini, "--out", out, *cache]) == 2
+    sites = ROOT / "tests" / "data" / "mini"
+    assert cli.main(["network", "--points", str(sites / "sites.csv"), "--out", out, *cache]) == 2
     parks = str(tmp_path / "p.gpkg")
+    parks_file = str(sites / "parks.geojson")  # polygons are sites too: the box is around them
+    assert cli.main(["parks", "--points", parks_file, "--out", parks, *cache]) == 2
     assert (
         cli.main(["parks", "--bbox", "26.9", "60.4", "27.0", "60.5", "--out", parks, *cache]) == 2
     )

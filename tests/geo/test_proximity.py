@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from geo import distance, proximity
+from geo import distance, geodesy, proximity
 
 
 def brute(lon_a, lat_a, lon_b, lat_b, radius):  # type: ignore[no-untyped-def]
@@ -53,3 +53,40 @@ def test_nearest_within_equals_brute_force_k_nearest() -> None:
     assert got == want
     assert np.bincount(i, minlength=300).max() <= 3
     np.testing.assert_allclose(metres, full[i, j])
+
+
+def test_chord_geodesic_within_2e9_of_pyproj_at_any_latitude_and_azimuth() -> None:
+    rng = np.random.default_rng(11)
+    n = 50_000
+    lon1, lat1 = rng.uniform(-180, 180, n), rng.uniform(-89.9, 89.9, n)
+    length = np.concatenate([rng.uniform(0, 100_000, n - 3), [0.0, 1e-3, 250_000.0]])
+    lon2, lat2, _ = geodesy.WGS84.fwd(lon1, lat1, rng.uniform(0, 360, n), length)
+    a, b = geodesy.EarthPoints(lon1, lat1), geodesy.EarthPoints(lon2, lat2)
+    got = geodesy.pair_geodesic_m(a, b, np.arange(n), np.arange(n))
+    want = geodesy.geodesic_m(lon1, lat1, lon2, lat2)
+    # Relative where the pair is long enough for it to mean anything; sub-micrometre otherwise.
+    np.testing.assert_allclose(got, want, rtol=2e-9, atol=1e-6)
+    assert got[-3] == 0.0
+
+
+def test_pairs_come_sorted_by_origin_then_destination() -> None:
+    rng = np.random.default_rng(3)
+    lon, lat = rng.uniform(4, 5, 400), rng.uniform(51, 51.5, 400)
+    i, j, _ = proximity.pairs_within(lon, lat, lon, lat, 8_000.0)
+    key = i * 400 + j
+    assert len(key) > 1_000
+    assert np.all(np.diff(key) > 0)
+
+
+def test_compact_case_measured_pair_by_pair_gives_the_same_pairs_in_order() -> None:
+    # Most pairs within reach: pairs_within measures all of them instead of listing the tree's.
+    rng = np.random.default_rng(12)
+    lon_a, lat_a = rng.uniform(4.0, 4.3, 300), rng.uniform(51.0, 51.2, 300)
+    lon_b, lat_b = rng.uniform(4.0, 4.3, 200), rng.uniform(51.0, 51.2, 200)
+    radius = np.full(300, 20_000.0)
+    i, j, metres = proximity.pairs_within(lon_a, lat_a, lon_b, lat_b, radius)
+    want = brute(lon_a, lat_a, lon_b, lat_b, radius)
+    assert 0.5 * 300 * 200 < len(want) < 300 * 200
+    assert set(zip(i.tolist(), j.tolist(), strict=True)) == {(int(a), int(b)) for a, b in want}
+    assert np.all(np.diff(i * 200 + j) > 0)
+    np.testing.assert_allclose(metres, distance.geodesic_m(lon_a[i], lat_a[i], lon_b[j], lat_b[j]))

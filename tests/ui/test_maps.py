@@ -15,7 +15,7 @@ import pytest
 from jinja2.utils import htmlsafe_json_dumps
 
 from datasets import settings
-from flows import nace, pipeline, resources
+from flows import nace, pipeline, reference, resources
 from flows.model import Case
 from flows.resources import FAMILIES
 from geo.distance import geodesic_m, od_table
@@ -31,8 +31,11 @@ from ui.maps.case_map import (
 from ui.maps.features import site_features
 from ui.maps.legend import Legend
 from ui.maps.route import ROUTE_COLOUR
-from ui.network import LoadedNetwork, Route, exchange_distances, exchange_route
+from ui.network import LoadedNetwork, Route, exchange_distances, exchange_label, exchange_route
 from ui.text import escape_markdown
+
+WORDS = reference.default().vocabulary
+"""The bundled EWC list and carriers."""
 
 MALICIOUS_NAME = "<script>alert(1)</script>"  # the name the tiny_case fixture gives a site
 
@@ -399,7 +402,7 @@ def test_tooltips_name_the_ewc_and_nace_codes(tiny_case: Case) -> None:
     gypsum = next(
         f["properties"] for f in lines if f["properties"]["resource"].startswith("10 01 05")
     )
-    assert gypsum["resource"] == html.escape(f"10 01 05 — {resources.describe('10 01 05')}")
+    assert gypsum["resource"] == html.escape(f"10 01 05 — {WORDS.describe('10 01 05')}")
     assert "desulphurisation" in gypsum["resource"]
 
 
@@ -463,7 +466,7 @@ def test_both_kalundborg_maps_name_the_ewc_codes_of_its_flows(
     for which, (m, codes) in maps.items():
         page = m.get_root().render()
         for code in sorted(codes):
-            label = f"{code} — {resources.describe(code)}"
+            label = f"{code} — {WORDS.describe(code)}"
             assert _as_rendered(html.escape(label)) in page, (which, code)
         steam = html.escape(text.resource_label("steam"))
         assert steam != "steam"
@@ -503,3 +506,12 @@ def test_text_from_files_is_escaped_in_both_maps(tiny_case: Case) -> None:
         assert _as_rendered(MALICIOUS_NAME) not in page, which
     explanation = _features(maps["candidate"][0], "Candidates")[0]["properties"]
     assert explanation["explanation"] == html.escape(f"evil could send {NOTE}")  # type: ignore[index]
+
+
+def test_the_route_picker_names_the_resource() -> None:
+    row = pd.Series({"from_site": "asnaes", "to_site": "gyproc", "resource": "10 01 05",
+                     "mode": "road"})  # fmt: skip
+    label = exchange_label(row)
+    assert label.startswith("asnaes → gyproc · 10 01 05 — ")
+    assert "flue-gas desulphurisation" in label
+    assert label.endswith("(road)")

@@ -14,12 +14,15 @@ from streamlit.testing.v1 import AppTest
 
 import datasets
 import geo
-from flows import resources
+from flows import reference
 from flows._errors import CaseReadError
 from flows.io import case_to_bytes
 from ui import network
 from ui.state import StateKeys, load_upload
 from ui.text import escape_markdown
+
+WORDS = reference.default().vocabulary
+"""The bundled EWC list and carriers."""
 
 if TYPE_CHECKING:
     from flows.model import Case
@@ -197,7 +200,7 @@ def test_the_distance_table_names_the_resources(app: AppTest) -> None:
     gypsum = case.exchanges["resource"] == "10 01 05"
     assert gypsum.any()
     shown = set(table.loc[gypsum.to_numpy(), "resource"])
-    assert shown == {"10 01 05 — " + resources.describe("10 01 05")}
+    assert shown == {"10 01 05 — " + WORDS.describe("10 01 05")}
 
 
 def test_uploading_the_kotka_extract_measures_exchanges_on_the_roads(
@@ -297,11 +300,11 @@ def test_a_broken_network_file_shows_an_error_not_a_traceback(
 def test_download_offline_shows_the_plain_error(
     app: AppTest, kotka_case: Case, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def offline(case: Case, **_: object) -> None:
+    def offline(points: object, **_: object) -> None:
         msg = "OpenStreetMap could not be reached (overpass-api.de:443: no route to host)"
         raise geo.NetworkUnavailableError(msg)
 
-    monkeypatch.setattr(geo.network, "graph_from_case", offline)
+    monkeypatch.setattr(geo.network, "graph_around", offline)
     at = _kotka_app(app, kotka_case)
     download = next(b for b in at.button if b.label == "Download from OpenStreetMap")
     assert not download.disabled

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import folium
 import pandas as pd
 
+from flows.summary import exchange_totals
 from ui.maps.base import case_bounds, finish_map, new_map
 from ui.maps.colours import family_colour, family_label
 from ui.maps.features import (
@@ -242,22 +243,18 @@ def build_map(
 def case_summary(case: Case) -> str:
     """Return a one-line summary: case name, counts and published quantities exchanged.
 
-    Quantities are summed per canonical unit over the exchanges whose status is ``active``.
+    Quantities are summed per canonical unit over the exchanges whose status is ``active``
+    (:func:`flows.summary.exchange_totals`).
     """
-    exchanges = case.exchanges
+    totals = exchange_totals(case)
     parts = [
         case.name or "Unnamed case",
         f"{len(case.sites)} sites",
-        f"{len(exchanges)} exchanges",
+        f"{totals.count} exchanges",
     ]
-    if not exchanges.empty:
-        active = exchanges[exchanges["status"] == "active"]
-        published = active[active["quantity_canonical"].notna()]
-        totals = published.groupby("unit_canonical")["quantity_canonical"].sum()
-        if len(totals):
-            amounts = ", ".join(f"{format_number(float(v))} {u}" for u, v in totals.items())
-            parts.append(f"active exchanges move {amounts}")
-        missing = len(active) - len(published)
-        if missing:
-            parts.append(f"{missing} active without a published quantity")
+    if totals.quantity:
+        amounts = ", ".join(f"{format_number(v)} {u}" for u, v in totals.quantity.items())
+        parts.append(f"active exchanges move {amounts}")
+    if totals.unpublished:
+        parts.append(f"{totals.unpublished} active without a published quantity")
     return " · ".join(parts)
