@@ -22,9 +22,11 @@ from geo._errors import (
 )
 
 if TYPE_CHECKING:
-    from geo import cli, crs, distance, modes, network, osm, routing
+    from geo import cli, crs, distance, geodesy, modes, network, osm, proximity, routing
 
-_SUBMODULES = frozenset({"cli", "crs", "distance", "modes", "network", "osm", "routing"})
+_SUBMODULES = frozenset(
+    {"cli", "crs", "distance", "geodesy", "modes", "network", "osm", "proximity", "routing"}
+)
 
 __all__ = [
     "CRSError",
@@ -37,9 +39,11 @@ __all__ = [
     "cli",
     "crs",
     "distance",
+    "geodesy",
     "modes",
     "network",
     "osm",
+    "proximity",
     "routing",
 ]
 

@@ -515,3 +515,12 @@ def test_the_route_picker_names_the_resource() -> None:
     assert label.startswith("asnaes → gyproc · 10 01 05 — ")
     assert "flue-gas desulphurisation" in label
     assert label.endswith("(road)")
+
+
+def test_kalundborg_fermentation_residues_are_drawn_as_biomass(kalundborg: Case) -> None:
+    # Novo Nordisk's yeast slurry (07 05 99) and Novonesis' fermentation residue (07 07 99)
+    # go to farms and a biogas plant: biomass, not chemicals
+    props = [f["properties"] for f in exchange_features(kalundborg)["features"]]
+    residues = [p for p in props if p["resource"].startswith(("07 05 99", "07 07 99"))]
+    assert len(residues) == 3
+    assert {p["colour"] for p in residues} == {FAMILIES["biomass"][1]}
