@@ -51,3 +51,19 @@ def test_settings_compare_by_value(tmp_path: Path) -> None:
     assert settings.from_environment(env) == settings.from_environment(dict(env))
     assert settings.from_environment(env) != settings.from_environment({})
     assert settings.DEFAULT_DOWNLOAD_MARGIN_M > 0
+
+
+def test_input_limits_come_from_the_environment_once() -> None:
+    limits = settings.from_environment(
+        {"SYMBIOMAP_MAX_ROWS": "5000", "SYMBIOMAP_MAX_UNCOMPRESSED_MB": "10"}
+    ).limits
+    assert limits.max_rows == 5000
+    assert limits.max_uncompressed_bytes == 10 * 1024 * 1024
+    assert limits.max_columns == settings.InputLimits().max_columns
+    assert "SYMBIOMAP_MAX_ROWS" in settings.limit_hint("max_rows")
+
+
+@pytest.mark.parametrize("text", ["many", "0", "-3", "1.5"])
+def test_a_limit_that_is_not_a_positive_whole_number_is_refused(text: str) -> None:
+    with pytest.raises(settings.SettingsError, match="SYMBIOMAP_MAX_COLUMNS"):
+        settings.from_environment({"SYMBIOMAP_MAX_COLUMNS": text})
