@@ -5,11 +5,25 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from flows import io
 from flows.model import Case
 
 DATA = Path(__file__).parent / "data"
+
+# Fuzz tests run with a fixed budget and fixed seeds: the same examples on every machine and in
+# CI, no example database written into the checkout.
+hypothesis_settings.register_profile(
+    "symbiomap",
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+hypothesis_settings.load_profile("symbiomap")
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ each member of ``tests/data/warn`` has a problem that only deserves a warning.
 
 from __future__ import annotations
 
+import csv
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +22,7 @@ from flows.validation import Finding
 REPO = Path(__file__).resolve().parents[2]
 BAD = REPO / "tests" / "data" / "bad"
 WARN = REPO / "tests" / "data" / "warn"
-NOT_MEMBERS = {"README.md", "make_binary.py", "__pycache__"}
+NOT_MEMBERS = {"README.md", "make_binary.py", "__pycache__", "expected"}
 MAX_BYTES = 50 * 1024
 
 
@@ -143,6 +144,31 @@ WARN_CASES = [
     E("sites_windows_1252", "W_ENCODING", "sites.csv", None, None, None, "Windows-1252"),
 ]
 # fmt: on
+
+
+def _expected_files(folder: Path) -> list[Expected]:
+    """More expectations, one CSV per area (``expected/<area>.csv``: member, code, file, layer,
+    row, field, text; an empty code means unreadable, exit 2), so the corpus grows by area."""
+    rows: list[Expected] = []
+    for path in sorted((folder / "expected").glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as fh:
+            for rec in csv.DictReader(fh):
+                rows.append(
+                    E(
+                        rec["member"],
+                        rec["code"] or None,
+                        rec["file"] or None,
+                        rec["layer"] or None,
+                        int(rec["row"]) if rec["row"] else None,
+                        rec["field"] or None,
+                        rec["text"],
+                    )
+                )
+    return rows
+
+
+BAD_CASES += _expected_files(BAD)
+WARN_CASES += _expected_files(WARN)
 
 # Every case built from the mini case inherits its one warning: parks.geojson has no "crs".
 _BASELINE = {("W_CRS_ASSUMED", "parks")}
