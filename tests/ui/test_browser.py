@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
+import stat
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -246,4 +249,48 @@ def test_synergies_page_draws_candidates_and_highlights_a_selected_row(app_url: 
         assert page.locator('[data-testid="stException"]').count() == 0
         page.wait_for_timeout(1000)
         page.screenshot(path=str(ARTIFACTS / "browser-synergies.png"), full_page=True)
+    assert [url for url in blocked if not url.startswith("ws")] == [], blocked
+
+
+BAD = ROOT / "tests" / "data" / "bad"
+NOT_MEMBERS = {"README.md", "expected", "__pycache__"}
+
+
+def _uploadable(member: Path, folder: Path) -> Path:
+    """The member as a file the uploader takes: files as they are, folders zipped (regular
+    files only: a named pipe or a dangling link cannot travel in an upload)."""
+    if member.is_file():
+        return member
+    target = folder / f"{member.name}.zip"
+    with zipfile.ZipFile(target, "w") as archive:
+        for path in sorted(member.rglob("*")):
+            if path.is_symlink() or not stat.S_ISREG(path.lstat().st_mode):
+                continue
+            archive.write(path, arcname=path.relative_to(member).as_posix())
+    return target
+
+
+def test_every_bad_file_of_the_corpus_leaves_the_app_running_and_the_case_kept(
+    app_url: str, tmp_path: Path
+) -> None:
+    members = sorted(
+        p for p in BAD.iterdir() if p.name not in NOT_MEMBERS and not p.name.startswith("make_")
+    )
+    assert len(members) >= 50
+    blocked: list[str] = []
+    with _offline_page(blocked) as page:
+        page.goto(f"{app_url}/data", wait_until="domcontentloaded")
+        current = page.get_by_text("Current case: kalundborg")
+        current.wait_for(timeout=MAP_TIMEOUT_MS)
+        uploader = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
+        for member in members:
+            upload = _uploadable(member, tmp_path)
+            uploader.set_input_files(upload)
+            # every bad upload says so: its report (with errors), or why it cannot be read
+            said = re.compile(rf"^(Validation report: |Could not read ){re.escape(upload.name)}$")
+            page.get_by_role("heading", name=said).wait_for(timeout=MAP_TIMEOUT_MS)
+            _wait_until_idle(page)
+            assert page.locator('[data-testid="stException"]').count() == 0, member.name
+            assert "Traceback" not in page.content(), member.name
+            assert current.count() == 1, f"{member.name} replaced the case"
     assert [url for url in blocked if not url.startswith("ws")] == [], blocked

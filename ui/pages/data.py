@@ -60,6 +60,8 @@ with upload_col:
     )
 
 if error := st.session_state.get(StateKeys.LOAD_ERROR):
+    label = escape_markdown(str(st.session_state.get(StateKeys.REPORT_LABEL)))
+    st.subheader(f"Could not read {label}")
     st.error(error)
 
 report = st.session_state.get(StateKeys.REPORT)
