@@ -15,7 +15,8 @@ Environment variables
 ``SYMBIOMAP_REQUESTS_TIMEOUT_S``
     osmnx's HTTP timeout while downloading (default 60 s).
 ``SYMBIOMAP_MAX_UNCOMPRESSED_MB``, ``SYMBIOMAP_MAX_ROWS``, ``SYMBIOMAP_MAX_COLUMNS``,
-``SYMBIOMAP_MAX_CELL_CHARS``, ``SYMBIOMAP_MAX_NESTING``, ``SYMBIOMAP_MAX_UNIT_CHARS``
+``SYMBIOMAP_MAX_CELL_CHARS``, ``SYMBIOMAP_MAX_NESTING``, ``SYMBIOMAP_MAX_UNIT_CHARS``,
+``SYMBIOMAP_MAX_COMPRESSION_RATIO``
     Bounds on what a case file may hold (:class:`InputLimits`); a file beyond one is refused
     with a message naming the variable that raises it.
 """
@@ -75,6 +76,10 @@ class InputLimits:
         Nesting depth of JSON (GeoJSON) documents (``SYMBIOMAP_MAX_NESTING``, default 64).
     max_unit_chars : int
         Characters of a unit expression (``SYMBIOMAP_MAX_UNIT_CHARS``, default 40).
+    max_compression_ratio : int
+        How many times its compressed size a zip member may unpack to
+        (``SYMBIOMAP_MAX_COMPRESSION_RATIO``, default 250: case files compress 5-20 times,
+        deflate cannot exceed about 1,030, so only a bomb or one repeated byte gets near it).
     """
 
     max_uncompressed_bytes: int = 200 * 1024 * 1024
@@ -83,6 +88,7 @@ class InputLimits:
     max_cell_chars: int = 32_767
     max_nesting: int = 64
     max_unit_chars: int = 40
+    max_compression_ratio: int = 250
 
 
 LIMIT_ENV: Mapping[str, str] = {
@@ -92,6 +98,7 @@ LIMIT_ENV: Mapping[str, str] = {
     "max_cell_chars": "SYMBIOMAP_MAX_CELL_CHARS",
     "max_nesting": "SYMBIOMAP_MAX_NESTING",
     "max_unit_chars": "SYMBIOMAP_MAX_UNIT_CHARS",
+    "max_compression_ratio": "SYMBIOMAP_MAX_COMPRESSION_RATIO",
 }
 """The environment variable of each limit (bytes are given in MB)."""
 

@@ -102,9 +102,14 @@ def _match(args: argparse.Namespace) -> int:
     analysis = pipeline.analyse(case, network=road, options=options)
     tier = privacy.check_tier(args.tier)
     shown = analysis.view(tier=tier)
-    written = exports.write_candidates(shown, case, out, parameters=analysis.parameters)
+    notes: list[str] = []
+    written = exports.write_candidates(
+        shown, case, out, parameters=analysis.parameters, notes=notes
+    )
     print(summary.summary_table(shown, analysis.totals(tier=tier)))
     print(f"{len(analysis)} candidates ({analysis.parameter_set}, {tier} view); wrote {written}")
+    for note in notes:  # what was changed to keep the file safe (formula-like text, ...)
+        print(f"note: {note}")
     return EXIT_OK
 
 

@@ -1,12 +1,15 @@
 """Analysis results as files: candidates as lines for QGIS, or as a table for spreadsheets.
 
 A frame is written as it is given: pass it through :mod:`flows.privacy` first (files travel;
-nothing here masks).
+nothing here masks). Only text is made safe for the file's readers: no control characters
+in CSV or GeoPackage files, and no CSV cell a spreadsheet would run as a formula
+(:func:`flows.frames.safe_text_for_csv`).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 from pathlib import Path
@@ -21,9 +24,11 @@ import shapely
 
 from flows._errors import CaseWriteError
 from flows.atomic import atomic_file
-from flows.frames import arrow_table, plain_dtypes
+from flows.frames import arrow_table, plain_dtypes, safe_text_for_csv, strip_control_characters
 from flows.model import Case
 from geo.crs import STORAGE_CRS
+
+_log = logging.getLogger(__name__)
 
 CANDIDATE_SUFFIXES = (".csv", ".gpkg", ".parquet")
 """File types :func:`write_candidates` writes."""
@@ -151,8 +156,11 @@ _GPKG_WRITE_OPTIONS = {"OGR_SQLITE_SYNCHRONOUS": "OFF", "OGR_SQLITE_JOURNAL": "M
 
 def _write_gpkg(
     candidates: pd.DataFrame, case: Case, path: Path, parameters: object | None
-) -> None:
-    table = candidate_table(candidates, case)
+) -> list[str]:
+    """Write the GeoPackage; return the notes on the control characters removed."""
+    # The lines are found from the sites as the case names them, control characters and all.
+    clean, changes = strip_control_characters(candidates.reset_index(drop=True))
+    table = arrow_table(clean).append_column("geometry", line_wkb(_end_points(candidates, case)))
     previous = {key: pyogrio.get_gdal_config_option(key) for key in _GPKG_WRITE_OPTIONS}
     pyogrio.set_gdal_config_options(_GPKG_WRITE_OPTIONS)
     try:
@@ -172,6 +180,7 @@ def _write_gpkg(
         pyogrio.set_gdal_config_options(previous)
     with path.open("rb+") as written:
         os.fsync(written.fileno())
+    return changes
 
 
 def write_candidates(
@@ -180,6 +189,7 @@ def write_candidates(
     target: str | os.PathLike[str],
     *,
     parameters: object | None = None,
+    notes: list[str] | None = None,
 ) -> Path:
     """Write scored candidates as ``.csv``, ``.gpkg`` or ``.parquet``, atomically.
 
@@ -189,21 +199,57 @@ def write_candidates(
     as they are (categories are spelt once per label, lines written as WKB in one buffer): no
     Python object per row. The frame is written as it is: pass it through
     :mod:`flows.privacy` first (files travel; this function never masks).
+
+    Text is made safe for whoever opens the file:
+
+    - CSV: control characters are removed, and every text cell starting with ``=``, ``+``,
+      ``-``, ``@``, a tab or a carriage return gets a single quote ``'`` in front, as OWASP
+      recommends against CSV injection: a spreadsheet shows ``'=HYPERLINK(…)`` as text
+      instead of running it (:func:`flows.frames.safe_text_for_csv`). Numbers stay numbers.
+    - GeoPackage: control characters are removed, so that no name is cut at a NUL (GDAL's
+      strings end there) (:func:`flows.frames.strip_control_characters`).
+    - GeoParquet keeps the text exactly: it is read by programs, not spreadsheets.
+
+    Parameters
+    ----------
+    candidates, case
+        The candidates to write and the case whose sites they join.
+    target
+        The file to write; its suffix picks the format.
+    parameters
+        The parameter set, written as a second layer of a GeoPackage.
+    notes
+        If given, one sentence per change made to the text is appended (with counts per
+        column), to show the user; they are logged too.
+
+    Raises
+    ------
+    CaseWriteError
+        If the file cannot be written (a full disk says so); an existing file is then left
+        as it was.
     """
     path = Path(target)
     suffix = path.suffix.lower()
     if suffix not in CANDIDATE_SUFFIXES:
         msg = f"{path.name}: candidates are written as {', '.join(CANDIDATE_SUFFIXES)}"
         raise CaseWriteError(msg)
+    changes: list[str] = []
     try:
         with atomic_file(path) as tmp:
             if suffix == ".csv":
-                plain_dtypes(candidates).to_csv(tmp, index=False)
+                safe, changes = safe_text_for_csv(plain_dtypes(candidates))
+                safe.to_csv(tmp, index=False)
             elif suffix == ".parquet":
                 _write_parquet(candidates, case, tmp)
             else:
-                _write_gpkg(candidates, case, tmp, parameters)
+                changes = _write_gpkg(candidates, case, tmp, parameters)
+    except CaseWriteError:
+        raise
     except (OSError, ValueError, pa.ArrowException, pyogrio.errors.DataSourceError) as err:
         msg = f"could not write {path.name}: {err}"
         raise CaseWriteError(msg) from err
+    for note in changes:
+        _log.info("%s: %s", path.name, note)
+    if notes is not None:
+        notes.extend(f"{path.name}: {note}" for note in changes)
     return path

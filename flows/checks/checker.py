@@ -25,6 +25,14 @@ _TRUE = {"true", "yes", "y", "1", "t", "x", "ja", "oui", "si", "wahr"}
 _FALSE = {"false", "no", "n", "0", "f", "", "nej", "non", "nein", "falsch"}
 _DECIMAL_COMMA = re.compile(r"^\s*-?\d+,\d+\s*$")
 _DOTTED_THOUSANDS = re.compile(r"^\s*-?\d{1,3}(\.\d{3})+\s*$")
+_NAN_TEXT = re.compile(r"[+-]?nan", re.IGNORECASE)
+_SHOWN_CHARS = 40
+
+
+def _shown(value: object) -> str:
+    """A value for a message: repr, cut short (a 400-digit number need not be quoted whole)."""
+    text = repr(value)
+    return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 1] + "…"
 
 
 @dataclass
@@ -80,7 +88,10 @@ def _integral_floats(series: pd.Series) -> pd.Series:
     """
     if pd.api.types.is_float_dtype(series.dtype):
         values = series.to_numpy(dtype="float64", na_value=np.nan)
-        return pd.Series(np.isfinite(values) & (np.mod(values, 1) == 0), index=series.index)
+        # inf % 1 is nan with a RuntimeWarning; an inf cell is refused later by numbers().
+        with np.errstate(invalid="ignore"):
+            whole = np.mod(values, 1) == 0
+        return pd.Series(np.isfinite(values) & whole, index=series.index)
     if series.dtype != object or pd.api.types.infer_dtype(series, skipna=True) in {
         "string",
         "empty",
@@ -212,13 +223,18 @@ class Checker:
         return ~missing
 
     def numbers(self, col: str, *, code: str, what: str, hint: str | None = None) -> pd.Series:
-        """Parse a numeric column; error for each value that is not a number.
+        """Parse a numeric column; error for each value that is not a finite number.
 
         ``hint`` replaces the generic advice (and the guess about thousands separators).
+        ``inf``, ``Infinity``, ``nan`` and numbers beyond a float's range (``1e309``) are
+        refused like text: no later check or sum can do anything sensible with them. Refused
+        values come back missing, with their rows dropped from ``keep``.
         """
         raw = self.text(col)
         parsed = pd.to_numeric(raw, errors="coerce").astype("float64")
-        failed = raw.notna() & parsed.isna()
+        # pandas reads "nan" as a missing value, so it is found by its spelling.
+        spelled_nan = raw.fillna("").str.fullmatch(_NAN_TEXT)
+        failed = raw.notna() & parsed.isna() & ~spelled_nan
         if self.raw.decimal_comma and col == "quantity":
             # In a semicolon CSV "1.500" is most likely fifteen hundred, not one and a half
             # (coordinates are not checked: "55.662" is a latitude either way).
@@ -242,6 +258,22 @@ class Checker:
                 ~comma, pd.to_numeric(raw.str.replace(",", ".", regex=False), errors="coerce")
             )
             failed &= ~comma
+        # Checked after the decimal-comma reading, which can overflow too ("9...9,5").
+        infinite = pd.Series(np.isinf(parsed.to_numpy()), index=parsed.index)
+        nonfinite = raw.notna() & ~failed & (infinite | spelled_nan)
+        for row, value in zip(self.rows(nonfinite), raw[nonfinite], strict=True):
+            self.add(
+                "error",
+                code,
+                f"{what} {_shown(value)} is not a finite number",
+                (hint or "write a plain number, e.g. 1500.5")
+                + " (not inf or nan, and below 1.8e308, beyond which numbers overflow); "
+                "leave the cell empty if it is unknown",
+                row=row,
+                field=col,
+            )
+        self.keep &= ~nonfinite
+        parsed = parsed.where(~nonfinite)
         for row, value in zip(self.rows(failed), raw[failed], strict=True):
             advice = hint or "write a plain number with a decimal point, e.g. 1500.5"
             if hint is None and re.search(r"\d[\s.,]\d{3}\b", str(value)):
@@ -251,7 +283,7 @@ class Checker:
             self.add(
                 "error",
                 code,
-                f"{what} {value!r} is not a number",
+                f"{what} {_shown(value)} is not a number",
                 advice,
                 row=row,
                 field=col,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from flows.checks.checker import Checker, RawTable, extras_frame, finish
@@ -60,6 +61,9 @@ def check_exchanges(
             field="since",
         )
     checker.keep &= ~bad_year
+    # A refused year must not reach the integer column: 1e300 (or an inf that slipped past)
+    # cannot become an Int64, and the row is dropped anyway.
+    since = since.where(~bad_year & np.isfinite(since))
     out = pd.DataFrame(
         {
             "from_site": from_site,

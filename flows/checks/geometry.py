@@ -6,6 +6,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj.exceptions import CRSError, ProjError
 
 from flows.checks.checker import ROW, Checker
 from geo.crs import STORAGE_CRS
@@ -13,10 +14,31 @@ from geo.crs import STORAGE_CRS
 _SWAP_OUTLIER_M = 1_000_000.0
 _SWAP_NEAR_M = 100_000.0
 _POLYGONAL = {"Polygon", "MultiPolygon"}
+_EXPLAINED = "symbiomap_explained"
+_ID_COLUMN = {"sites": "site_id", "parks": "park_id", "sources": "source_id"}
+_REPROJECT_HINT = (
+    "reproject the layer to EPSG:4326 (WGS84) or to a national CRS such as EPSG:25832 before "
+    "loading it (in QGIS: Export > Save Features As, CRS EPSG:4326)"
+)
+
+
+def _finite(geoms: gpd.GeoSeries) -> np.ndarray:
+    """True where a geometry is present and every one of its x/y coordinates is finite.
+
+    NaN or infinite coordinates must never reach GEOS operations such as make_valid, which
+    raise on them instead of reporting.
+    """
+    arr = geoms.values
+    present = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
+    coords, index = shapely.get_coordinates(arr, return_index=True)
+    bad = np.zeros(len(arr), dtype=bool)
+    bad[np.unique(index[~np.isfinite(coords).all(axis=1)])] = True
+    return np.asarray(present & ~bad, dtype=bool)
 
 
 def _fits_lonlat(geoms: gpd.GeoSeries) -> bool:
-    nonempty = geoms[~(geoms.isna() | geoms.is_empty)]
+    # Non-finite coordinates have their own finding; they say nothing about the CRS.
+    nonempty = geoms[_finite(geoms)]
     if len(nonempty) == 0:
         return True
     minx, miny, maxx, maxy = nonempty.total_bounds
@@ -36,7 +58,7 @@ def geometry_from_layer(checker: Checker, geoms: gpd.GeoSeries) -> gpd.GeoSeries
                 "save the layer with its CRS (in QGIS: Export > Save Features As, CRS EPSG:4326)",
             )
             return geoms.set_crs(STORAGE_CRS, allow_override=True)
-        x, y = geoms[~(geoms.isna() | geoms.is_empty)].iloc[0].representative_point().coords[0]
+        x, y = geoms[_finite(geoms)].iloc[0].representative_point().coords[0]
         checker.add(
             "error",
             "E_CRS_MISSING",
@@ -47,12 +69,7 @@ def geometry_from_layer(checker: Checker, geoms: gpd.GeoSeries) -> gpd.GeoSeries
         checker.keep &= False
         return geoms
     if not geoms.crs.equals(STORAGE_CRS):
-        checker.add(
-            "info",
-            "I_CRS_CONVERTED",
-            f"coordinates converted from {geoms.crs.name} to EPSG:4326",
-        )
-        return geoms.to_crs(STORAGE_CRS)
+        return _convert(checker, geoms)
     if not _fits_lonlat(geoms):
         checker.add(
             "error",
@@ -63,6 +80,43 @@ def geometry_from_layer(checker: Checker, geoms: gpd.GeoSeries) -> gpd.GeoSeries
         )
         checker.keep &= False
     return geoms
+
+
+def _convert(checker: Checker, geoms: gpd.GeoSeries) -> gpd.GeoSeries:
+    """Convert a layer to EPSG:4326; an error when its CRS has no way there."""
+    name = geoms.crs.name if geoms.crs is not None else "unknown"
+    layer = checker.raw.layer or checker.raw.name
+    try:
+        converted = geoms.to_crs(STORAGE_CRS)
+    except (ProjError, CRSError) as err:
+        # A local engineering CRS (a plant grid), or one with no datum link to WGS84.
+        checker.add(
+            "error",
+            "E_CRS_NO_TRANSFORM",
+            f"layer {layer!r} is in the CRS {name!r}, which cannot be converted to "
+            f"longitude/latitude ({str(err).splitlines()[0][:100]})",
+            _REPROJECT_HINT,
+        )
+        checker.keep &= False
+        return geoms
+    # PROJ returns inf (not an error) for points outside the area its CRS can convert.
+    lost = pd.Series(_finite(geoms) & ~_finite(converted), index=geoms.index)
+    for row, who in zip(checker.rows(lost), _labels(checker)[lost], strict=True):
+        checker.add(
+            "error",
+            "E_CRS_NO_TRANSFORM",
+            f"the coordinates of {who} in layer {layer!r} cannot be converted from "
+            f"{name!r} to longitude/latitude (they lie outside the area of the CRS)",
+            "check that the layer's declared CRS is its real one; " + _REPROJECT_HINT,
+            row=row,
+            field="geometry",
+        )
+    checker.keep &= ~lost
+    checker.add("info", "I_CRS_CONVERTED", f"coordinates converted from {name} to EPSG:4326")
+    converted[lost] = None
+    # clean_geometry must not call these rows "without geometry" a second time.
+    converted.attrs[_EXPLAINED] = lost
+    return converted
 
 
 def clean_geometry(
@@ -78,6 +132,8 @@ def clean_geometry(
     not a number, out of range, ...): they are dropped without a second error.
     """
     arr = geoms.values
+    if explained is None:
+        explained = geoms.attrs.get(_EXPLAINED)
     empty = pd.Series(shapely.is_missing(arr) | shapely.is_empty(arr), index=geoms.index)
     reported = empty if explained is None else empty & ~explained
     for row in checker.rows(reported):
@@ -104,7 +160,22 @@ def clean_geometry(
             field="geometry",
         )
     checker.keep &= ~wrong
-    invalid = ~empty & ~wrong & ~pd.Series(shapely.is_valid(arr), index=geoms.index)
+    not_finite = ~empty & ~wrong & ~pd.Series(_finite(geoms), index=geoms.index)
+    ids = _labels(checker)
+    for row, who in zip(checker.rows(not_finite), ids[not_finite], strict=True):
+        checker.add(
+            "error",
+            "E_COORD_NOT_FINITE",
+            f"{who} has a coordinate that is NaN or infinite, not a number",
+            "give every coordinate as a plain number (lon/lat in decimal degrees)",
+            row=row,
+            field="geometry",
+        )
+    checker.keep &= ~not_finite
+    valid = pd.Series(True, index=geoms.index)
+    usable = ~empty & ~wrong & ~not_finite
+    valid[usable] = shapely.is_valid(arr[usable.to_numpy()])
+    invalid = usable & ~valid
     if bool(invalid.any()):
         fixed = geoms.copy()
         for idx in invalid[invalid].index:
@@ -222,6 +293,17 @@ def geometry_from_columns(checker: Checker) -> gpd.GeoSeries:
             )
             checker.keep &= ~use
     return points
+
+
+def _labels(checker: Checker) -> pd.Series:
+    """``site <site_id>``, ``park <park_id>`` ... for each row, or ``feature <row>``."""
+    column = _ID_COLUMN.get(checker.raw.name)
+    rows = "feature " + checker.frame[ROW].astype(str)
+    if column is None or column not in checker.frame.columns:
+        return rows.astype(object)
+    ids = checker.text(column)
+    kind = column.removesuffix("_id")
+    return (kind + " " + ids).fillna(rows).astype(object)
 
 
 def _site_labels(checker: Checker) -> pd.Series:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from datasets import settings
+from datasets.settings import InputLimits
 from flows import units
 from flows._errors import UnitError
 from flows.checks.checker import ROW, Checker
@@ -12,13 +14,33 @@ from flows.resources import Vocabulary
 
 
 def check_quantities(
-    checker: Checker, res: pd.Series, *, required: bool, vocabulary: Vocabulary
+    checker: Checker,
+    res: pd.Series,
+    *,
+    required: bool,
+    vocabulary: Vocabulary,
+    limits: InputLimits | None = None,
 ) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
     """Parse quantity and unit; return quantity, unit, canonical quantity, canonical unit.
 
     Units are converted once per distinct unit and checked once per distinct (resource, unit)
     pair, so 250,000 flow rows cost no more pint calls than 25.
+
+    Parameters
+    ----------
+    checker
+        The table's checker (flows or exchanges).
+    res
+        The checked resource of each row.
+    required
+        Whether a quantity must be given (flows) or may be blank (exchanges).
+    vocabulary
+        Resources and the dimensions they may be measured in.
+    limits
+        Input limits (default ``settings.get().limits``); a unit longer than
+        ``max_unit_chars`` is refused.
     """
+    limits = limits or settings.get().limits
     qty = checker.numbers("quantity", code="E_QUANTITY_NOT_NUMBER", what="quantity")
     qty_text = checker.text("quantity")
     unit = checker.text("unit")
@@ -39,7 +61,7 @@ def check_quantities(
     info: dict[str, tuple[float, str] | UnitError] = {}
     for u in unit.dropna().unique():
         try:
-            info[str(u)] = units.conversion_factor(str(u))
+            info[str(u)] = units.conversion_factor(str(u), limits=limits)
         except UnitError as err:
             info[str(u)] = err
     known = {u: v for u, v in info.items() if not isinstance(v, UnitError)}
@@ -75,15 +97,8 @@ def check_quantities(
             )
         elif bad_unit[idx]:
             problem = str(info[str(u)])
-            code = "E_UNIT_NOT_RATE" if "not a rate" in problem else "E_UNIT_UNKNOWN"
-            checker.add(
-                "error",
-                code,
-                problem,
-                "use t/yr, kt/yr, t/d, MWh/yr, GWh/yr, GJ/yr, m3/yr or m3/h",
-                row=row,
-                field="unit",
-            )
+            code, hint = _unit_problem(problem)
+            checker.add("error", code, problem, hint, row=row, field="unit")
         elif wrong_dim[idx]:
             allowed = vocabulary.dimensions_of(str(res[idx]))
             examples = ", ".join(units.CANONICAL_UNITS[d] for d in allowed)
@@ -107,6 +122,56 @@ def check_quantities(
             )
     checker.keep &= ~(no_unit | bad_unit | wrong_dim)
     ok = factor.notna() & ~mismatch & qty.notna()
-    canonical = (qty * factor).where(ok, np.nan).astype("float64")
+    canonical, ok = _converted(checker, qty, unit=unit, factor=factor, canon=canon, ok=ok)
     canonical_unit = canon.where(ok, pd.NA).astype("string")
     return qty, unit, canonical, canonical_unit
+
+
+def _converted(
+    checker: Checker,
+    qty: pd.Series,
+    *,
+    unit: pd.Series,
+    factor: pd.Series,
+    canon: pd.Series,
+    ok: pd.Series,
+) -> tuple[pd.Series, pd.Series]:
+    """Quantities in their canonical unit, refusing those the conversion takes out of range;
+    return them and the mask of rows still usable."""
+    with np.errstate(over="ignore", under="ignore"):
+        canonical = (qty * factor).where(ok, np.nan).astype("float64")
+    # A finite quantity in a large unit can overflow (1e305 Mt/yr); a tiny one in a small unit
+    # can vanish to 0. Neither can be summed or matched.
+    # (Zero and negative quantities have been refused already.)
+    out_of_range = ok & (qty > 0) & (np.isinf(canonical) | (canonical == 0))
+    for row, value, u, c, got in zip(
+        checker.rows(out_of_range),
+        qty[out_of_range],
+        unit[out_of_range],
+        canon[out_of_range],
+        canonical[out_of_range],
+        strict=True,
+    ):
+        how = "overflows past 1.8e308" if np.isinf(got) else "underflows to 0"
+        checker.add(
+            "error",
+            "E_QUANTITY_OVERFLOW",
+            f"quantity {value:g} {u} cannot be converted to {c}: the result {how}",
+            f"check the quantity and its unit; write the amount in {c} directly if it is real",
+            row=row,
+            field="quantity",
+        )
+    checker.keep &= ~out_of_range
+    ok &= ~out_of_range
+    canonical = canonical.where(ok, np.nan)
+    return canonical, ok
+
+
+def _unit_problem(problem: str) -> tuple[str, str]:
+    """The finding code and hint for a refused unit, from the refusal's message."""
+    if units.TOO_LONG in problem:
+        return "E_UNIT_TOO_LONG", settings.limit_hint("max_unit_chars")
+    if units.AMBIGUOUS_TON in problem:
+        return "E_UNIT_AMBIGUOUS", "write t/yr for metric tonnes per year"
+    code = "E_UNIT_NOT_RATE" if "not a rate" in problem else "E_UNIT_UNKNOWN"
+    return code, "use t/yr, kt/yr, t/d, MWh/yr, GWh/yr, GJ/yr, m3/yr or m3/h"

@@ -16,11 +16,11 @@ from pathlib import Path
 import pandas as pd
 
 from flows import reference
-from flows._errors import CaseReadError, CaseValidationError
+from flows._errors import CaseReadError, CaseValidationError, SymbioMapError
 from flows.checks.case import build_case
 from flows.io.flat_tables import flat_sites
 from flows.io.folders import CASE_FILES
-from flows.io.formats import Format, detect_format
+from flows.io.formats import Format, detect_format, unreadable
 from flows.io.raw_tables import raw_from_frames
 from flows.io.readers import read_any
 from flows.io.template import table_spec_rows, template_xlsx_bytes, write_template
@@ -84,7 +84,10 @@ def load_case(
     Raises
     ------
     CaseReadError
-        If the path does not exist or is not a readable case file at all.
+        If the path does not exist or is not a readable case file at all. This is the one
+        boundary of the readers: any exception a reader did not turn into a finding or a
+        precise CaseReadError becomes a CaseReadError naming the file, keeping the original's
+        type and text in the message and chaining it (``__cause__``).
     """
     path = Path(source)
     label = display_name or path.name
@@ -92,7 +95,13 @@ def load_case(
         msg = f"{label}: no such file or folder"
         raise CaseReadError(msg)
     report = ValidationReport()
-    raw = read_any(path, label, report)
+    try:
+        raw = read_any(path, label, report)
+    except SymbioMapError:
+        # Precise refusals (and settings errors, which are not the file's fault) pass as they are.
+        raise
+    except Exception as err:
+        raise unreadable(label, err) from err
     words = vocabulary or reference.default().vocabulary
     return LoadResult(build_case(raw, report, label, vocabulary=words), report)
 

@@ -6,10 +6,12 @@ import warnings
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 
-from flows._errors import CaseReadError
+from flows._errors import CaseReadError, CaseWriteError
 from flows.checks.checker import ROW, RawTable
 from flows.frames import plain_dtypes
 from flows.io.raw_tables import raw_from_gdf
@@ -56,10 +58,28 @@ def read_gpkg(path: Path, label: str, report: ValidationReport) -> dict[str, Raw
         if table not in layers:
             continue
         layer_name, _ = layers[table]
-        info = pyogrio.read_info(path, layer=layer_name)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            data = pyogrio.read_dataframe(path, layer=layer_name, fid_as_index=True)
+        try:
+            info = pyogrio.read_info(path, layer=layer_name)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                data = pyogrio.read_dataframe(path, layer=layer_name, fid_as_index=True)
+        except (
+            pyogrio.errors.DataSourceError,
+            pyogrio.errors.DataLayerError,
+            shapely.errors.GEOSException,
+            ValueError,
+        ) as err:
+            # A damaged layer (or a geometry GEOS cannot build) spoils that layer only.
+            report.add(
+                file=label,
+                layer=layer_name,
+                severity="error",
+                code="E_FILE_UNREADABLE",
+                message=f"layer {layer_name!r} cannot be read ({str(err).splitlines()[0][:160]})",
+                hint="open the GeoPackage in QGIS, run Check Validity on the layer and save it "
+                "again",
+            )
+            continue
         rows = [int(i) for i in data.index]
         if isinstance(data, gpd.GeoDataFrame) and info.get("geometry_type"):
             item = raw_from_gdf(data, table, label, declared=info.get("crs") is not None)
@@ -72,18 +92,76 @@ def read_gpkg(path: Path, label: str, report: ValidationReport) -> dict[str, Raw
     return raw
 
 
+_GPKG_MAX_COLUMNS = 2000
+"""SQLite's (and so GeoPackage's) limit on the columns of one table, fid and geometry included."""
+
+
+def _check_writable(name: str, frame: pd.DataFrame, *, spatial: bool) -> None:
+    """Refuse what GDAL would write wrongly: too many columns, or text it would cut at NUL."""
+    attributes = [c for c in frame.columns if not (spatial and c == frame.geometry.name)]
+    room = _GPKG_MAX_COLUMNS - 1 - int(spatial)  # the fid and the geometry take a column each
+    if len(attributes) > room:
+        msg = (
+            f"table {name!r} has {len(attributes):,} columns; a GeoPackage table holds at most "
+            f"{room:,} besides its id{' and geometry' if spatial else ''} "
+            f"({_GPKG_MAX_COLUMNS:,} in all): remove columns or save the case as a zip of CSV "
+            "files"
+        )
+        raise CaseWriteError(msg)
+    seen: dict[str, str] = {}
+    for col in attributes:
+        text = str(col)
+        if "\x00" in text:
+            msg = (
+                f"table {name!r}: column name {text!r} holds a NUL character, which a "
+                "GeoPackage would cut the name at; rename the column"
+            )
+            raise CaseWriteError(msg)
+        if text.lower() in seen:
+            msg = (
+                f"table {name!r}: columns {seen[text.lower()]!r} and {text!r} differ only in "
+                "case, which a GeoPackage cannot tell apart; rename one of them"
+            )
+            raise CaseWriteError(msg)
+        seen[text.lower()] = text
+        values = frame[col]
+        if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
+            nul = values.map(lambda v: isinstance(v, str) and "\x00" in v).astype(bool)
+            if bool(nul.any()):
+                first = int(np.flatnonzero(nul.to_numpy())[0]) + 1
+                msg = (
+                    f"table {name!r}, column {text!r}, row {first}: the text holds a NUL "
+                    "character, and a GeoPackage would silently cut it there; remove the "
+                    "character or save the case as a zip of CSV files"
+                )
+                raise CaseWriteError(msg)
+
+
 def write_gpkg(case: Case, path: Path) -> None:
-    """Write every table as a layer of a GeoPackage."""
+    """Write every table as a layer of a GeoPackage.
+
+    Raises
+    ------
+    CaseWriteError
+        If a table cannot be stored in a GeoPackage without losing something (more than 2000
+        columns, a NUL character, column names differing only in case) or GDAL fails.
+    """
     for name in TABLES:
         frame = case.table(name)
-        if isinstance(frame, gpd.GeoDataFrame):
-            pyogrio.write_dataframe(
-                frame.to_crs(STORAGE_CRS),
-                path,
-                layer=name,
-                driver="GPKG",
-                geometry_type="Unknown",
-                promote_to_multi=False,
-            )
-        else:
-            pyogrio.write_dataframe(plain_dtypes(frame), path, layer=name, driver="GPKG")
+        spatial = isinstance(frame, gpd.GeoDataFrame)
+        _check_writable(name, frame, spatial=spatial)
+        try:
+            if isinstance(frame, gpd.GeoDataFrame):
+                pyogrio.write_dataframe(
+                    frame.to_crs(STORAGE_CRS),
+                    path,
+                    layer=name,
+                    driver="GPKG",
+                    geometry_type="Unknown",
+                    promote_to_multi=False,
+                )
+            else:
+                pyogrio.write_dataframe(plain_dtypes(frame), path, layer=name, driver="GPKG")
+        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
+            msg = f"could not write table {name!r} to the GeoPackage: {err}"
+            raise CaseWriteError(msg) from err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import subprocess
@@ -15,6 +16,7 @@ import pytest
 
 import datasets
 from flows import cli, io
+from flows.model import Case
 from geo import network, osm
 from tests.cli_helpers import run_module
 
@@ -185,3 +187,28 @@ def test_network_offline_or_bad_input(tmp_path: Path, data_dir: Path) -> None:
     done = run("parks", str(tmp_path / "missing.gpkg"), "--out", str(tmp_path / "p.gpkg"))
     assert done.returncode == 2
     assert "missing.gpkg" in done.stderr
+
+
+def test_match_to_csv_neutralises_formula_like_text_and_says_so(
+    mini_case: Case, tmp_path: Path
+) -> None:
+    renamed = {"power": "=power"}
+    case = dataclasses.replace(
+        mini_case,
+        sites=mini_case.sites.assign(site_id=mini_case.sites["site_id"].replace(renamed)),
+        flows=mini_case.flows.assign(site_id=mini_case.flows["site_id"].replace(renamed)),
+        exchanges=mini_case.exchanges.assign(
+            from_site=mini_case.exchanges["from_site"].replace(renamed),
+            to_site=mini_case.exchanges["to_site"].replace(renamed),
+        ),
+    )
+    source = io.write_case(case, tmp_path / "formula.gpkg")  # GPKG keeps the text as it is
+    out = tmp_path / "c.csv"
+    done = run("match", str(source), "--tier", "owner", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "note: c.csv:" in done.stdout
+    assert "prefixed with '" in done.stdout
+    written = pd.read_csv(out)
+    assert "'=power" in set(written["supply_site"])
+    assert not written["supply_site"].astype(str).str.startswith("=").any()
+    assert not written["explanation"].astype(str).str.startswith("=").any()

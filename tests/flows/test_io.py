@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import zipfile
 from pathlib import Path
@@ -254,3 +255,22 @@ def test_dotted_thousands_in_a_semicolon_csv_are_ambiguous(tmp_path: Path, data_
     finding = next(f for f in result.report if f.code == "E_NUMBER_AMBIGUOUS")
     assert (finding.row, finding.field) == (3, "quantity")
     assert "'1.500' could be 1500" in finding.message
+
+
+@pytest.mark.parametrize("fmt", ["folder", "zip"])
+def test_formula_like_text_is_neutralised_in_csv_and_comes_back_as_written(
+    mini_case: Case, tmp_path: Path, fmt: str
+) -> None:
+    names = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "@SUM(1+1)", "'=quoted"]
+    sites = mini_case.sites.copy()
+    sites["name"] = [*names, *sites["name"].iloc[len(names) :]]
+    case = dataclasses.replace(mini_case, sites=sites)
+    target = tmp_path / ("case" if fmt == "folder" else "case.zip")
+    io.write_case(case, target)
+    if fmt == "folder":
+        text = (target / "sites.csv").read_text(encoding="utf-8")
+        assert "\n=HYPERLINK" not in text
+        assert ",=HYPERLINK" not in text
+        assert "'=HYPERLINK" in text
+    again = io.read_case(target)
+    assert list(again.sites["name"].iloc[: len(names)]) == names
