@@ -63,12 +63,15 @@ def _convert(args: argparse.Namespace) -> int:
     case = _valid_case(args.path)
     if isinstance(case, int):
         return case
+    notes: list[str] = []
     try:
-        written = io.write_case(case, args.out)
+        written = io.write_case(case, args.out, notes=notes)
     except (CaseWriteError, CaseReadError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_UNREADABLE
     print(f"wrote {written}")
+    for note in notes:  # what was changed to keep the file safe (control characters, ...)
+        print(f"note: {note}")
     return EXIT_OK
 
 

@@ -183,6 +183,14 @@ def _write_gpkg(
     return changes
 
 
+def csv_changes(candidates: pd.DataFrame) -> list[str]:
+    """What writing ``candidates`` as CSV changes to keep the file safe (formula-like text
+    quoted, control characters removed), without writing it: the notes
+    :func:`write_candidates` makes for a ``.csv``, e.g. for a page to show before download."""
+    _, changes = safe_text_for_csv(plain_dtypes(candidates))
+    return changes
+
+
 def write_candidates(
     candidates: pd.DataFrame,
     case: Case,

@@ -23,7 +23,16 @@ class StateKeys:
     LOAD_ERROR = "load_error"
     """Markdown-escaped message of the latest input that could not be read at all, or None."""
     UPLOAD = "upload"
-    """Key of the file uploader widget."""
+    """Prefix of the file uploader's key; the rest is :attr:`UPLOAD_GENERATION` (see
+    :func:`ui.state.upload_key`)."""
+    UPLOAD_GENERATION = "upload_generation"
+    """How many uploads were handled: a new uploader key after each, so Streamlit drops the
+    file that was read instead of keeping its bytes for the rest of the session."""
+    UPLOAD_NOTICE = "upload_notice"
+    """Markdown-escaped message about the upload handled last, shown once, or None."""
+    SESSION_TOKEN = "session_token"
+    """A :class:`ui.memory.SessionToken`: once the server drops the session, its collection
+    hands the session's memory back (:func:`ui.memory.release_when_collected`)."""
     UPLOAD_ID = "upload_id"
     """``file_id`` of the upload handled last, so a rerun does not load it again."""
     BUNDLED_CHOICE = "bundled_choice"

@@ -11,6 +11,7 @@ import streamlit as st
 import datasets
 from flows.io import load_case
 from ui.keys import StateKeys
+from ui.memory import SessionToken, release_memory, release_when_collected
 from ui.text import escape_markdown
 
 if TYPE_CHECKING:
@@ -21,11 +22,13 @@ __all__ = [
     "StateKeys",  # re-exported from ui.keys for callers
     "apply_result",
     "clear_network",
+    "forget_upload",
     "init_state",
     "load_bundled",
     "load_upload",
     "record_load_error",
     "set_network",
+    "upload_key",
 ]
 
 
@@ -68,6 +71,43 @@ def load_upload(file_name: str, data: bytes) -> LoadResult:
         path = Path(folder) / safe_name
         path.write_bytes(data)
         return load_case(path, display_name=safe_name)
+
+
+def upload_key() -> str:
+    """Key of the case file uploader in this run (:attr:`StateKeys.UPLOAD` plus a generation)."""
+    return f"{StateKeys.UPLOAD}-{st.session_state.get(StateKeys.UPLOAD_GENERATION, 0)}"
+
+
+def forget_upload(file_id: str) -> None:
+    """Let go of an uploaded case once it has been read, loaded or not.
+
+    The uploader gets a new key, so from the next run on the old widget, and the
+    ``UploadedFile`` in its state, are gone; the file's bytes are dropped from Streamlit's
+    upload store too (otherwise kept until the session ends). Then the memory the read
+    needed at its peak is handed back (:func:`ui.memory.release_memory`).
+
+    Parameters
+    ----------
+    file_id
+        The ``file_id`` of the ``UploadedFile`` that was read.
+    """
+    generation = st.session_state.get(StateKeys.UPLOAD_GENERATION, 0)
+    st.session_state[StateKeys.UPLOAD_GENERATION] = generation + 1
+    _drop_uploaded_bytes(file_id)
+    release_memory()
+
+
+def _drop_uploaded_bytes(file_id: str) -> None:
+    # No public API removes one upload: use the upload manager's remove_file where it exists
+    # (Streamlit's in-memory manager, as its chat input does); elsewhere the bytes stay until
+    # the session ends, which Streamlit handles on its own.
+    from streamlit.runtime.scriptrunner import get_script_run_ctx  # noqa: PLC0415
+
+    ctx = get_script_run_ctx()
+    manager = getattr(ctx, "uploaded_file_mgr", None)
+    remove_file = getattr(manager, "remove_file", None)
+    if ctx is not None and callable(remove_file):
+        remove_file(session_id=ctx.session_id, file_id=file_id)
 
 
 def apply_result(result: LoadResult, *, label: str) -> bool:
@@ -143,6 +183,8 @@ def init_state() -> None:
         StateKeys.REPORT_LABEL: None,
         StateKeys.LOAD_ERROR: None,
         StateKeys.UPLOAD_ID: None,
+        StateKeys.UPLOAD_GENERATION: 0,
+        StateKeys.UPLOAD_NOTICE: None,
         StateKeys.NETWORK: None,
         StateKeys.NETWORK_ERROR: None,
         StateKeys.NETWORK_UPLOAD_ID: None,
@@ -155,6 +197,9 @@ def init_state() -> None:
         st.session_state.setdefault(key, value)
     if not first_run:
         return
+    token = SessionToken()
+    st.session_state[StateKeys.SESSION_TOKEN] = token
+    release_when_collected(token)
     try:
         result = load_bundled(datasets.DEFAULT_CASE)
     except (ValueError, OSError) as err:

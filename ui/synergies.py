@@ -36,6 +36,7 @@ __all__ = [
     "MAX_TABLE_ROWS",
     "PARK_SCOPES",
     "UNITS",
+    "CandidatesFile",
     "Filters",
     "apply_filters",
     "bundled_library",
@@ -203,16 +204,40 @@ def totals(frame: pd.DataFrame, *, tier: privacy.Tier) -> summary.Totals:
 # -- downloads and the library box -------------------------------------------------------
 
 
+class CandidatesFile(bytes):
+    """The bytes of a candidates file, with ``notes``: one sentence per change made to keep
+    it safe (formula-like text quoted, control characters removed), to show beside the
+    download button.
+
+    A ``bytes`` so that it goes wherever the file's bytes go (a download button, a file).
+    """
+
+    notes: tuple[str, ...]
+
+    def __new__(cls, data: bytes, notes: tuple[str, ...] = ()) -> CandidatesFile:
+        made = super().__new__(cls, data)
+        made.notes = tuple(notes)
+        return made
+
+
 def candidates_file(
     frame: pd.DataFrame, case: Case, fmt: Literal["csv", "gpkg"], params: ParameterSet
-) -> bytes:
+) -> CandidatesFile:
     """Scored candidates as the bytes of a ``.csv`` or ``.gpkg`` file (lines, with the
-    parameter set as a second layer), via :func:`flows.exports.write_candidates`."""
+    parameter set as a second layer), via :func:`flows.exports.write_candidates`, with the
+    notes it made."""
+    notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="symbiomap-syn-") as folder:
         path = Path(folder) / f"candidates.{fmt}"
         # ``frame`` has been through flows.privacy already: write it as it is.
-        flows_exports.write_candidates(frame, case, path, parameters=params)
-        return path.read_bytes()
+        flows_exports.write_candidates(frame, case, path, parameters=params, notes=notes)
+        return CandidatesFile(path.read_bytes(), tuple(notes))
+
+
+def csv_notes(frame: pd.DataFrame) -> tuple[str, ...]:
+    """What the CSV download of ``frame`` changes to keep it safe in a spreadsheet
+    (:func:`flows.exports.csv_changes`), known before the file is built."""
+    return tuple(f"candidates.csv: {note}" for note in flows_exports.csv_changes(frame))
 
 
 def parameters_csv(params: ParameterSet) -> bytes:

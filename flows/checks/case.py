@@ -7,6 +7,7 @@ case. Readers only turn files into :class:`~flows.checks.checker.RawTable` objec
 
 from __future__ import annotations
 
+from datasets.settings import InputLimits
 from flows.checks.checker import RawTable
 from flows.checks.exchanges import check_exchanges
 from flows.checks.flow_table import check_flows
@@ -21,7 +22,12 @@ from flows.validation import ValidationReport
 
 
 def build_case(
-    raw: dict[str, RawTable], report: ValidationReport, label: str, *, vocabulary: Vocabulary
+    raw: dict[str, RawTable],
+    report: ValidationReport,
+    label: str,
+    *,
+    vocabulary: Vocabulary,
+    limits: InputLimits | None = None,
 ) -> Case | None:
     """Check every raw table of a case in order and assemble the case.
 
@@ -35,6 +41,9 @@ def build_case(
         File name the user knows, for findings about the case as a whole.
     vocabulary
         The EWC list and carriers resources are checked against.
+    limits
+        Input limits for the checks, e.g. the length of a unit (default
+        ``settings.get().limits``).
 
     Returns
     -------
@@ -78,7 +87,7 @@ def build_case(
         ("exchanges", check_exchanges),
     ):
         if table in raw:
-            frame = check(raw[table], report, site_ids, vocabulary=vocabulary)
+            frame = check(raw[table], report, site_ids, vocabulary=vocabulary, limits=limits)
             if frame is not None:
                 setattr(case, table, frame)
     if "sources" in raw:

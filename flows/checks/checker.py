@@ -56,6 +56,10 @@ class RawTable:
         has to decide whether lon/lat may be assumed.
     decimal_comma
         Whether ``1,5`` means 1.5 in this file (semicolon-separated CSV from a European Excel).
+    reported
+        Cells the reader already reported as unreadable, as ``(row, field)`` with the row of
+        ``_row`` and the canonical column name (a formula without a stored value, an Excel
+        error value); they read as empty, and no check adds an "is empty" error for them.
     """
 
     name: str
@@ -65,6 +69,7 @@ class RawTable:
     geometry: gpd.GeoSeries | None = None
     crs_declared: bool = True
     decimal_comma: bool = False
+    reported: frozenset[tuple[int, str]] = frozenset()
 
 
 def floats(series: pd.Series) -> pd.Series:
@@ -208,9 +213,15 @@ class Checker:
         return out.mask(out == "", pd.NA)
 
     def require_values(self, col: str, values: pd.Series) -> pd.Series:
-        """Error for each blank value of a required column; return the mask of present ones."""
+        """Error for each blank value of a required column; return the mask of present ones.
+
+        A cell the reader already reported (``RawTable.reported``) gets no second error: one
+        finding per cell, where the fix is. Its row is dropped all the same.
+        """
         missing = values.isna()
         for row in self.rows(missing):
+            if (int(row), col) in self.raw.reported:
+                continue
             self.add(
                 "error",
                 "E_MISSING_VALUE",

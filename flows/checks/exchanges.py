@@ -7,6 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from datasets.settings import InputLimits
 from flows.checks.checker import Checker, RawTable, extras_frame, finish
 from flows.checks.quantities import check_quantities
 from flows.checks.references import site_references
@@ -23,8 +24,13 @@ def check_exchanges(
     site_ids: set[str] | None,
     *,
     vocabulary: Vocabulary,
+    limits: InputLimits | None = None,
 ) -> pd.DataFrame | None:
-    """Check the exchanges table against the known site ids (None: ids unknown, not checked)."""
+    """Check the exchanges table against the known site ids (None: ids unknown, not checked).
+
+    ``limits`` bounds what is parsed, e.g. the length of a unit (default
+    ``settings.get().limits``).
+    """
     checker = Checker(raw, report)
     if not checker.normalise_columns():
         return None
@@ -46,7 +52,7 @@ def check_exchanges(
         )
     res = resource_values(checker, vocabulary=vocabulary)
     qty, unit, canonical, canonical_unit = check_quantities(
-        checker, res, vocabulary=vocabulary, required=False
+        checker, res, vocabulary=vocabulary, required=False, limits=limits
     )
     since = checker.numbers("since", code="E_YEAR", what="year")
     latest = dt.date.today().year + 50

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from datasets.settings import InputLimits
 from flows.checks.checker import Checker, RawTable, extras_frame, finish
 from flows.checks.quantities import check_quantities
 from flows.checks.references import site_references
@@ -31,8 +32,13 @@ def check_flows(
     site_ids: set[str] | None,
     *,
     vocabulary: Vocabulary,
+    limits: InputLimits | None = None,
 ) -> pd.DataFrame | None:
-    """Check the flows table against the known site ids (None: ids unknown, not checked)."""
+    """Check the flows table against the known site ids (None: ids unknown, not checked).
+
+    ``limits`` bounds what is parsed, e.g. the length of a unit (default
+    ``settings.get().limits``).
+    """
     checker = Checker(raw, report)
     if not checker.normalise_columns():
         return None
@@ -43,7 +49,7 @@ def check_flows(
     direction = checker.choice("direction", synonyms=_DIRECTION_SYNONYMS)
     res = resource_values(checker, vocabulary=vocabulary)
     qty, unit, canonical, canonical_unit = check_quantities(
-        checker, res, vocabulary=vocabulary, required=True
+        checker, res, vocabulary=vocabulary, required=True, limits=limits
     )
     temperature = checker.numbers(
         "temperature_c", code="E_TEMPERATURE_NOT_NUMBER", what="temperature"

@@ -8,6 +8,7 @@ target only once complete, so a failed save never leaves half a file.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,12 +16,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from datasets.settings import InputLimits
 from flows import reference
 from flows._errors import CaseReadError, CaseValidationError, SymbioMapError
 from flows.checks.case import build_case
+from flows.checks.checker import RawTable
 from flows.io.flat_tables import flat_sites
 from flows.io.folders import CASE_FILES
-from flows.io.formats import Format, detect_format, unreadable
+from flows.io.formats import Format, detect_format, error_detail, unreadable
 from flows.io.raw_tables import raw_from_frames
 from flows.io.readers import read_any
 from flows.io.template import table_spec_rows, template_xlsx_bytes, write_template
@@ -45,6 +48,8 @@ __all__ = [
     "write_template",
 ]
 
+_log = logging.getLogger(__name__)
+
 
 @dataclass
 class LoadResult:
@@ -67,6 +72,7 @@ def load_case(
     *,
     display_name: str | None = None,
     vocabulary: Vocabulary | None = None,
+    limits: InputLimits | None = None,
 ) -> LoadResult:
     """Load a case from a ``.gpkg``, ``.xlsx``, ``.zip`` or a folder, validating everything.
 
@@ -80,14 +86,17 @@ def load_case(
     vocabulary
         The EWC list and carriers to check resources against (default: the bundled ones of
         :func:`flows.reference.default`).
+    limits
+        Input limits for the checks (default ``settings.get().limits``).
 
     Raises
     ------
     CaseReadError
         If the path does not exist or is not a readable case file at all. This is the one
-        boundary of the readers: any exception a reader did not turn into a finding or a
-        precise CaseReadError becomes a CaseReadError naming the file, keeping the original's
-        type and text in the message and chaining it (``__cause__``).
+        boundary of the readers and the checks: any exception a reader did not turn into a
+        finding or a precise CaseReadError becomes a CaseReadError naming the file, keeping the
+        original's type and text in the message and chaining it (``__cause__``); one raised
+        by a check is a bug and is called one, its traceback logged.
     """
     path = Path(source)
     label = display_name or path.name
@@ -96,19 +105,56 @@ def load_case(
         raise CaseReadError(msg)
     report = ValidationReport()
     try:
-        raw = read_any(path, label, report)
+        raw = read_any(path, label, report, limits=limits)
     except SymbioMapError:
         # Precise refusals (and settings errors, which are not the file's fault) pass as they are.
         raise
     except Exception as err:
         raise unreadable(label, err) from err
+    return _checked(raw, report, label, vocabulary=vocabulary, limits=limits)
+
+
+def _checked(
+    raw: dict[str, RawTable],
+    report: ValidationReport,
+    label: str,
+    *,
+    vocabulary: Vocabulary | None,
+    limits: InputLimits | None,
+) -> LoadResult:
+    """Run the checks, turning an exception one of them did not foresee into a CaseReadError.
+
+    The checks turn every problem of the content into a finding, so an exception here is a bug
+    in SymbioMap, not in the file: the message says so, and the traceback goes to the log for
+    the bug report instead of to the user.
+    """
     words = vocabulary or reference.default().vocabulary
-    return LoadResult(build_case(raw, report, label, vocabulary=words), report)
+    try:
+        case = build_case(raw, report, label, vocabulary=words, limits=limits)
+    except SymbioMapError:
+        # Deliberate refusals (and settings errors) are not bugs; they pass as they are.
+        raise
+    except Exception as err:
+        _log.exception("internal error while checking %s", label)
+        msg = (
+            f"internal error while checking {label} ({error_detail(err)}); "
+            "please report this as a bug"
+        )
+        raise CaseReadError(msg) from err
+    return LoadResult(case, report)
 
 
-def read_case(source: str | os.PathLike[str], *, vocabulary: Vocabulary | None = None) -> Case:
-    """Load a case or raise :class:`CaseValidationError` listing its errors."""
-    result = load_case(source, vocabulary=vocabulary)
+def read_case(
+    source: str | os.PathLike[str],
+    *,
+    vocabulary: Vocabulary | None = None,
+    limits: InputLimits | None = None,
+) -> Case:
+    """Load a case or raise :class:`CaseValidationError` listing its errors.
+
+    ``vocabulary`` and ``limits`` are passed on to :func:`load_case`.
+    """
+    result = load_case(source, vocabulary=vocabulary, limits=limits)
     if result.case is None:
         msg = f"{Path(source).name} has errors:\n{result.report.format()}"
         raise CaseValidationError(msg, result.report)
@@ -120,12 +166,14 @@ def load_frames(
     *,
     label: str = "<frames>",
     vocabulary: Vocabulary | None = None,
+    limits: InputLimits | None = None,
 ) -> LoadResult:
     """Validate in-memory tables shaped like the file formats (sites with lat/lon columns).
 
-    ``parks`` may be a GeoDataFrame; every other table is a plain DataFrame.
+    ``parks`` may be a GeoDataFrame; every other table is a plain DataFrame. ``limits`` bound
+    the checks (default ``settings.get().limits``); an exception inside a check becomes a
+    CaseReadError as in :func:`load_case`.
     """
     report = ValidationReport()
     raw = raw_from_frames(tables, label=label)
-    words = vocabulary or reference.default().vocabulary
-    return LoadResult(build_case(raw, report, label, vocabulary=words), report)
+    return _checked(raw, report, label, vocabulary=vocabulary, limits=limits)

@@ -304,10 +304,14 @@ def _extract(
     return total + written
 
 
-def write_zip(case: Case, path: Path) -> None:
-    """Write the case as a zip of the files of a case folder."""
+def write_zip(case: Case, path: Path, *, notes: list[str] | None = None) -> None:
+    """Write the case as a zip of the files of a case folder.
+
+    ``notes``, if given, gets one sentence per change made to the text, as
+    :func:`~flows.io.folders.write_folder` says.
+    """
     with tempfile.TemporaryDirectory() as tmp:
-        write_folder(case, Path(tmp))
+        write_folder(case, Path(tmp), notes=notes)
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for file in sorted(Path(tmp).iterdir()):
                 archive.write(file, arcname=file.name)

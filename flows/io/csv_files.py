@@ -1,10 +1,12 @@
 """Reading CSV tables: encoding, delimiter and decimal comma guessed, parse errors located.
 
-The file is streamed line by line through :mod:`csv`, so that a file beyond a limit of
+The file is streamed through :mod:`csv` in chunks of lines, so that a file beyond a limit of
 :class:`~datasets.settings.InputLimits` (size, rows, columns, cell length) is refused as soon as
 the limit is passed, with memory bounded by what was read until then. Rows are the physical line
 on which a record starts (header = line 1, or 2 after Excel's ``sep=`` line), so a cell holding
-line breaks does not shift the rows of the findings after it.
+line breaks does not shift the rows of the findings after it. Records are checked a batch at a
+time with a few whole-batch tests (C speed), and only a batch that fails one (a control
+character, a blank or short line, a long cell, the row limit) is gone through record by record.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import codecs
 import csv
 import functools
 import io
+import itertools
 import re
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,6 +33,12 @@ from flows.validation import ValidationReport
 
 _CSV_DELIMITERS = ",;\t"
 _SNIFF_CHARS = 4096
+_CHUNK_LINES = 512  # records checked at a time (memory: the row-limit test wants < 1 MiB)
+_BLOCK_CHARS = 2**15  # characters read at a time
+_MAX_SEEN = 4096  # distinct values remembered per column to share their strings
+# A physical line as TextIOWrapper(newline="").readline() returns it: up to \r\n, \n or \r.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)")
+_HEAD_BYTES = 256  # bytes looked at for a byte-order mark or UTF-16's NUL pattern
 
 # UTF-32's little-endian mark starts with UTF-16's, so it is tried first.
 _BOMS: tuple[tuple[bytes, str, str], ...] = (
@@ -76,26 +86,84 @@ def _encoding(head: bytes) -> tuple[str, int, str | None]:
     return "utf-8", 0, None
 
 
+def _utf16_without_bom(head: bytes) -> str | None:
+    """``utf-16-le``/``utf-16-be`` when a file's first bytes look like UTF-16 without a mark,
+    else None.
+
+    Mostly-ASCII text in UTF-16 has a NUL as every other byte (the high byte of each
+    character), on the odd positions in little-endian, the even ones in big-endian; no other
+    text encoding a CSV comes in has that pattern. A few non-Latin characters may break it,
+    hence 90 %, but the other half may hold no NUL at all (U+0000 is not text).
+    """
+    head = head[: len(head) - len(head) % 2]
+    if len(head) < 4:  # two characters: a one-letter header and its line break
+        return None
+    even, odd = head[0::2], head[1::2]
+    for zeros, text, codec in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if zeros.count(0) >= 0.9 * len(zeros) and not text.count(0):
+            return codec
+    return None
+
+
 class _Lines:
-    """The physical lines handed to csv.reader: counted, capped in length, and kept until the
-    record they form has been read (to locate an unclosed quote)."""
+    """The physical lines handed to csv.reader, read a chunk at a time: capped in length, and
+    kept until the records they form have been checked (to locate an unclosed quote).
+
+    Iterating yields the lines through :func:`itertools.chain` (no Python code per line),
+    then :data:`_EOF`; ``reader.line_num + offset`` is then the number of the last line the
+    reader took.
+    """
 
     def __init__(self, stream: io.TextIOBase, *, cap: int, offset: int) -> None:
         self.stream = stream
         self.cap = cap
-        self.count = offset
-        self.pending: list[str] = []
+        self.offset = offset
+        self.count = offset  # lines read so far, ahead of the reader by up to a chunk
+        self.chunks: deque[tuple[int, list[str]]] = deque()  # first line number, lines
 
     def __iter__(self) -> Iterator[str]:
-        # One flat loop: this runs once per line of files with a million of them.
-        readline, cap, pending = self.stream.readline, self.cap, self.pending
-        while line := readline(cap + 1):
-            if len(line) > cap:
+        return itertools.chain.from_iterable(self._chunks())
+
+    def _chunks(self) -> Iterator[list[str]]:
+        # Blocks of text cut into lines by one regex, not a readline call per line; the part
+        # after the last line break waits for the next block (a "\r" too: "\n" may follow).
+        read, cap = self.stream.read, self.cap
+        carry = ""
+        while True:
+            block = read(_BLOCK_CHARS)
+            text = carry + block
+            if not block:
+                chunk, carry = ([text] if text else []), ""
+            else:
+                end = max(text.rfind("\n", 0, len(text)), text.rfind("\r", 0, len(text) - 1))
+                chunk, carry = _LINE.findall(text, 0, end + 1), text[end + 1 :]
+            too_long = len(carry) > cap or (chunk and max(map(len, chunk)) > cap)
+            if too_long:
+                index = next((i for i, line in enumerate(chunk) if len(line) > cap), len(chunk))
+                chunk = chunk[:index]
+            if chunk:
+                self.chunks.append((self.count + 1, chunk))
+                self.count += len(chunk)
+                # The lines before a long one are still read (a limit they pass comes first).
+                yield chunk
+            if too_long:
                 raise _LineTooLongError(self.count + 1)
-            self.count += 1
-            pending.append(line)
-            yield line
-        yield _EOF
+            if not block:
+                break
+        yield [_EOF]
+
+    def release(self, line: int) -> None:
+        """Forget the chunks that end before ``line``."""
+        chunks = self.chunks
+        while len(chunks) > 1 and chunks[0][0] + len(chunks[0][1]) <= line:
+            chunks.popleft()
+
+    def between(self, first: int, last: int) -> list[str]:
+        """Lines ``first`` to ``last`` (physical numbers), of those still kept."""
+        lines: list[str] = []
+        for start, chunk in self.chunks:
+            lines.extend(chunk[max(0, first - start) : max(0, last - start + 1)])
+        return lines
 
 
 def _open_quote(lines: list[str], delimiter: str, first: int) -> tuple[int, int] | None:
@@ -165,8 +233,12 @@ class _Parser:
         self.header: list[str] | None = None
         self.header_line = 1
         self.keep: list[int] = []
-        self.records: list[list[str]] = []
+        # Built as columns, not records: one list per column holds a million cells without
+        # a million row lists for the garbage collector to walk.
+        self.columns: list[list[str]] = []
+        self.seen: list[dict[str, str]] = []
         self.starts: list[int] = []
+        self.quoted = False  # whether a cell may start with the ' of safe_text_for_csv
         self.control_cells = 0
         self.field_errors = 0
 
@@ -209,40 +281,82 @@ class _Parser:
     def run(self, lines: _Lines) -> RawTable | None:
         """Parse every record; None when the table is refused or cannot be parsed."""
         reader = csv.reader(lines, delimiter=self.delimiter)
+        offset = lines.offset
+        done = offset  # lines the reader has taken
+        batch: list[list[str]] = []
+        starts: list[int] = []
         try:
-            while True:
-                start = lines.count + 1
-                try:
-                    record = next(reader)
-                except StopIteration:
-                    break
-                except csv.Error as err:
-                    self._csv_error(err, lines, start)
-                    return None
-                except _LineTooLongError as err:
-                    raise self._line_too_long(err.line) from None
-                if record and record[-1].endswith(_EOF):
-                    if record != [_EOF]:
-                        self._unclosed_quote(lines, start, len(record) - 1)
-                        return None
-                    break
-                raw = "".join(lines.pending)
-                lines.pending.clear()
-                self._record(record, start, raw)
+            try:
+                # The one loop per record: as little as possible in it.
+                for record in reader:
+                    if len(batch) >= _CHUNK_LINES:
+                        self._batch(batch, starts)
+                        lines.release(starts[-1])
+                        batch, starts = [], []
+                    batch.append(record)
+                    starts.append(done + 1)
+                    done = reader.line_num + offset
+            except csv.Error as err:
+                self._batch(batch, starts)
+                self._csv_error(err, lines, done + 1, reader.line_num + offset)
+                return None
+            except _LineTooLongError as err:
+                self._batch(batch, starts)
+                raise self._line_too_long(err.line) from None
+            # The last record holds _EOF: alone, or ending a quoted field left open.
+            last, start = batch.pop(), starts.pop()
+            self._batch(batch, starts)
+            if last != [_EOF]:
+                self._unclosed_quote(lines, start, done, len(last) - 1)
+                return None
         except _RefusedError:
             return None
         return self._frame() if self.store else None
 
-    def _record(self, record: list[str], start: int, raw: str) -> None:
-        # Whole-line tests first (C speed); per-cell work only where a line calls for it.
-        if _CONTROL.search(raw):
+    def _batch(self, batch: list[list[str]], starts: list[int]) -> None:
+        """Check and keep a batch of records: whole-batch tests first, record by record only
+        when one of them fails."""
+        if not batch:
+            return
+        width = len(self.header) if self.header is not None else -1
+        joined = list(map("".join, batch))
+        text = "".join(joined)
+        if (
+            self.header is None
+            or self.rows + len(batch) > self.limits.max_rows
+            or set(map(len, batch)) != {width}
+            or not all(map(str.strip, joined))  # a blank record
+            or max(map(len, joined)) > self.limits.max_cell_chars
+            or _CONTROL.search(text)
+        ):
+            for record, start in zip(batch, starts, strict=True):
+                self._record(record, start)
+            return
+        self.rows += len(batch)
+        if self.store:
+            self.quoted = self.quoted or "'" in text
+            for column, seen, values in zip(
+                self.columns, self.seen, zip(*batch, strict=True), strict=True
+            ):
+                # One string object per distinct value (units, directions, codes repeat on
+                # every row), as pandas does; a column of mostly distinct values (names,
+                # ids) forgets them instead of keeping a second copy of the column.
+                column.extend(map(seen.setdefault, values, values))
+                if len(seen) > _MAX_SEEN:
+                    seen.clear()
+            self.starts.extend(starts)
+
+    def _record(self, record: list[str], start: int) -> None:
+        joined = "".join(record)
+        if _CONTROL.search(joined):
             record = self._clean(record, start)
-        if not "".join(record).strip():
+            joined = "".join(record)
+        if not joined.strip():
             return
         if self.header is None:
             self._set_header(record, start)
             return
-        if len(raw) > self.limits.max_cell_chars:
+        if len(joined) > self.limits.max_cell_chars:
             self._check_cells(record, start)
         width = len(self.header)
         if len(record) > width:
@@ -262,7 +376,9 @@ class _Parser:
             )
         self.rows += 1
         if self.store:
-            self.records.append(record)
+            self.quoted = self.quoted or "'" in joined
+            for column, value in zip(self.columns, record, strict=True):
+                column.append(value)
             self.starts.append(start)
 
     def _check_cells(self, record: list[str], start: int) -> None:
@@ -317,6 +433,8 @@ class _Parser:
                 self._duplicate(name, where, start)
         self.keep = [where[0] for where in positions.values()]
         self.header = names
+        self.columns = [[] for _ in names]
+        self.seen = [{} for _ in names]
 
     def _duplicate(self, name: str, where: list[int], start: int) -> None:
         numbers = [f"{i + 1} ({_column_letters(i + 1)})" for i in where]
@@ -385,20 +503,23 @@ class _Parser:
                 "characters; they were removed",
                 "paste text as plain text",
             )
-        # Built by position: a repeated name is dropped here, not mangled into "name.1".
-        frame = pd.DataFrame(self.records, columns=range(len(self.header)), dtype=object)
-        frame = frame[self.keep]
-        frame.columns = pd.Index([self.header[i] for i in self.keep], dtype=object)
-        # Unnamed columns that hold nothing are trailing delimiters, not data.
-        empty = [
-            str(c)
-            for c in frame.columns
-            if str(c).startswith("Unnamed: ") and not frame[c].str.strip().astype(bool).any()
+        # Built by position: a repeated name is dropped here, not mangled into "name.1";
+        # unnamed columns that hold nothing are trailing delimiters, not data.
+        header = self.header
+        keep = [
+            i
+            for i in self.keep
+            if not header[i].startswith("Unnamed: ") or any(map(str.strip, self.columns[i]))
         ]
-        frame = frame.drop(columns=empty)
-        # SymbioMap's own CSV writers put a ' before text that would run as a formula in a
-        # spreadsheet (flows.frames.safe_text_for_csv): reading takes it off again.
-        frame = frame.apply(unescape_csv_text)
+        frame = pd.DataFrame(
+            {position: self.columns[i] for position, i in enumerate(keep)}, dtype=object
+        )
+        frame.columns = pd.Index([header[i] for i in keep], dtype=object)
+        self.columns, self.seen = [], []
+        if self.quoted:
+            # SymbioMap's own CSV writers put a ' before text that would run as a formula in
+            # a spreadsheet (flows.frames.safe_text_for_csv): reading takes it off again.
+            frame = frame.apply(unescape_csv_text)
         frame[ROW] = self.starts
         frame = frame.reset_index(drop=True)
         return RawTable(
@@ -407,16 +528,17 @@ class _Parser:
 
     # -- records that cannot be read -----------------------------------------------------------
 
-    def _csv_error(self, err: csv.Error, lines: _Lines, start: int) -> None:
+    def _csv_error(self, err: csv.Error, lines: _Lines, start: int, done: int) -> None:
         text = str(err)
         if "field larger than field limit" in text:
-            opened = _open_quote(lines.pending, self.delimiter, start)
-            if opened is not None and opened[0] < lines.count:
+            pending = lines.between(start, done)
+            opened = _open_quote(pending, self.delimiter, start)
+            if opened is not None and opened[0] < done:
                 line, index = opened
                 self.add(
                     "E_CSV_PARSE",
                     f"the CSV cannot be parsed: the quoted field{self._of(index)} that starts "
-                    f"on line {line} is not closed before line {lines.count} and holds more "
+                    f"on line {line} is not closed before line {done} and holds more "
                     f"than {csv.field_size_limit():,} characters",
                     "add the missing closing quote (\") after the field's text",
                     row=line,
@@ -425,7 +547,7 @@ class _Parser:
                 return
             position = opened[1] if opened else None
             if position is None:  # an unquoted cell: the first field that is too long
-                parts = "".join(lines.pending).split(self.delimiter)
+                parts = "".join(pending).split(self.delimiter)
                 position = next(
                     (i for i, part in enumerate(parts) if len(part) > self.limits.max_cell_chars),
                     None,
@@ -438,8 +560,9 @@ class _Parser:
         name = self._name(index)
         return f" of {name!r}" if name else ""
 
-    def _unclosed_quote(self, lines: _Lines, start: int, last: int) -> None:
-        opened = _open_quote(lines.pending, self.delimiter, start)
+    def _unclosed_quote(self, lines: _Lines, start: int, done: int, last: int) -> None:
+        # The lines the open field took, without the _EOF line the reader took last.
+        opened = _open_quote(lines.between(start, done - 1), self.delimiter, start)
         line, index = opened if opened is not None else (start, last)
         self.add(
             "E_CSV_PARSE",
@@ -573,7 +696,13 @@ def read_csv(
             )
             return None
         with path.open("rb") as fh:
-            codec, skip, bom = _encoding(fh.read(4))
+            head = fh.read(_HEAD_BYTES)
+        codec, skip, bom = _encoding(head)
+        # What some tools write: UTF-16 with no mark, which would read as Windows-1252 with
+        # a NUL between letters. From here on it is treated as if it had the mark.
+        unmarked = None if bom is not None else _utf16_without_bom(head)
+        if unmarked is not None:
+            codec, bom = unmarked, "UTF-16"
 
         def attempt(codec: str, errors: str, scratch: ValidationReport) -> RawTable | None:
             once = functools.partial(
@@ -597,11 +726,25 @@ def read_csv(
             return once(report=scratch)[0]
 
         # Findings of a pass are kept apart until the pass is known to be the one that counts.
-        scratch = ValidationReport()
+        def note(scratch: ValidationReport) -> ValidationReport:
+            if unmarked is not None:
+                order = "little" if unmarked.endswith("le") else "big"
+                scratch.add(
+                    file=label,
+                    layer=None,
+                    severity="info",
+                    code="I_ENCODING",
+                    message=f"the file has no byte-order mark but its bytes are those of "
+                    f"UTF-16 ({order}-endian); it was read as UTF-16 without a mark",
+                    hint="nothing to do; saving it as 'CSV UTF-8' makes it readable everywhere",
+                )
+            return scratch
+
+        scratch = note(ValidationReport())
         try:
             result = attempt(codec, "strict", scratch)
         except UnicodeDecodeError:
-            scratch = ValidationReport()
+            scratch = note(ValidationReport())
             if bom is None:
                 codec, message, hint = (
                     "cp1252",
@@ -609,8 +752,13 @@ def read_csv(
                     "save the CSV as 'CSV UTF-8' so that names with accents survive",
                 )
             else:
+                start = (
+                    "the file looks like UTF-16 without a byte-order mark"
+                    if unmarked is not None
+                    else f"the file starts with a {bom} byte-order mark"
+                )
                 message = (
-                    f"the file starts with a {bom} byte-order mark but is not valid {bom}; "
+                    f"{start} but is not valid {bom}; "
                     "characters that could not be read were replaced by '\ufffd'"
                 )
                 hint = "save the file again from the program that made it, as 'CSV UTF-8'"

@@ -149,9 +149,9 @@ def read_folder(
             continue
         try:
             if found.suffix.lower() in GEOJSON_SUFFIXES:
-                table_raw = read_geojson(found, table, label, report)
+                table_raw = read_geojson(found, table, label, report, limits=bounds)
             else:
-                table_raw = read_csv(found, table, label, report)
+                table_raw = read_csv(found, table, label, report, limits=bounds)
         except CaseReadError:
             raise
         except Exception as err:

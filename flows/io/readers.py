@@ -5,6 +5,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+from datasets.settings import InputLimits
 from flows._errors import CaseReadError
 from flows.checks.checker import RawTable
 from flows.io.archives import read_zip
@@ -41,11 +42,13 @@ def _kind(path: Path, label: str) -> str:
     raise CaseReadError(msg)
 
 
-def read_any(path: Path, label: str, report: ValidationReport) -> dict[str, RawTable]:
+def read_any(
+    path: Path, label: str, report: ValidationReport, *, limits: InputLimits | None = None
+) -> dict[str, RawTable]:
     """Read the raw tables of a case file or folder, in the reader its format needs."""
     kind = _kind(path, label)
     if kind == "dir":
-        return read_folder(path, report, prefix="")
+        return read_folder(path, report, prefix="", limits=limits)
     fmt = detect_format(path)
     if fmt == "folder":
         msg = (
@@ -54,7 +57,7 @@ def read_any(path: Path, label: str, report: ValidationReport) -> dict[str, RawT
         )
         raise CaseReadError(msg)
     if fmt == "zip":
-        return read_zip(path, label, report)
+        return read_zip(path, label, report, limits=limits)
     if fmt == "gpkg":
         return read_gpkg(path, label, report)
-    return read_xlsx(path, label, report)
+    return read_xlsx(path, label, report, limits=limits)

@@ -418,6 +418,8 @@ def _table(
     _fill_merged(sheet, table, header_at, columns, add)
     _unnamed_columns(sheet, header_at, columns, title=title, label=label, report=report)
     records: list[dict[str, Any]] = []
+    # Cells reported here read as empty; the checks are told, so that no E_MISSING_VALUE follows.
+    reported: set[tuple[int, str]] = set()
     for row in sorted(r for r in sheet.rows if r > header_at):
         values = sheet.rows[row]
         record: dict[str, Any] = {}
@@ -432,6 +434,7 @@ def _table(
                     row=row,
                     column=_canonical(table, name),
                 )
+                reported.add((row, _canonical(table, name)))
                 value = None
             elif isinstance(value, _ExcelErrorValue):
                 add(
@@ -441,6 +444,7 @@ def _table(
                     row=row,
                     column=_canonical(table, name),
                 )
+                reported.add((row, _canonical(table, name)))
                 value = None
             record[name] = value
         record[ROW] = row
@@ -448,7 +452,7 @@ def _table(
     frame = pd.DataFrame.from_records(records, columns=[*columns.values(), ROW])
     frame = frame.astype(object).where(frame.notna(), None)
     frame[ROW] = frame[ROW].astype("int64")
-    return RawTable(table, label, title, drop_blank_rows(frame))
+    return RawTable(table, label, title, drop_blank_rows(frame), reported=frozenset(reported))
 
 
 def _unnamed_columns(

@@ -481,3 +481,92 @@ def test_fuzz_written_tables_read_back(
     expected = [r for r in cleaned if any(c.strip() for c in r)]
     assert list(raw.frame.columns.drop(ROW)) == header
     assert _values(raw) == expected
+
+
+# -- UTF-16 without a byte-order mark, chunked reading -----------------------------------------
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_bom_is_detected(tmp_path: Path, codec: str) -> None:
+    data = "site_id;name\r\npower;Asnæs\r\n".encode(codec)
+    raw, report = _read(tmp_path / "sites.csv", data, table="sites")
+    assert raw is not None
+    assert list(raw.frame.columns) == ["site_id", "name", ROW]
+    assert _values(raw) == [["power", "Asnæs"]]
+    finding = _only(report, "I_ENCODING")
+    assert finding.severity == "info"
+    assert "read as UTF-16 without a mark" in finding.message
+    assert ("little" if codec.endswith("le") else "big") + "-endian" in finding.message
+    assert not [f for f in report if f.code == "W_ENCODING"]
+
+
+def test_broken_utf16_without_a_bom_is_read_with_a_warning(tmp_path: Path) -> None:
+    data = "a,b\r\n1,2\r\n".encode("utf-16-le") + b"x"
+    raw, report = _read(tmp_path / "t.csv", data)
+    assert raw is not None
+    assert "UTF-16 without a byte-order mark but is not valid UTF-16" in (
+        _only(report, "W_ENCODING").message
+    )
+    assert _values(raw)[0] == ["1", "2"]
+
+
+def test_text_with_a_few_nuls_is_not_taken_for_utf16(tmp_path: Path) -> None:
+    raw, report = _read(tmp_path / "t.csv", "a,b\n1\x00,2\n3,4\n")
+    assert raw is not None
+    assert _values(raw) == [["1", "2"], ["3", "4"]]
+    assert not [f for f in report if f.code in ("I_ENCODING", "W_ENCODING")]
+
+
+def test_line_numbers_and_checks_hold_across_chunks(tmp_path: Path) -> None:
+    """Thousands of rows (several chunks and batches) with a multi-line cell, a blank line, a
+    short row, a control character and a lone-CR line end placed past the first batch: rows
+    stay the physical lines and each finding keeps its line."""
+    lines = ["a,b\n"] + [f"{i},x{i}\n" for i in range(5000)]
+    lines[1500] = '1499,"two\nlines"\n'
+    lines[2600] = "\n"
+    lines[3000] = "2999\n"
+    lines[3500] = "3499,bad\x0bvalue\r"
+    lines[4000] = "3999,'=1+1\n"
+    raw, report = _read(tmp_path / "t.csv", "".join(lines), limits=InputLimits())
+    assert raw is not None
+    frame = raw.frame
+    assert len(frame) == 4999
+    rows = dict(zip(frame["a"], frame[ROW], strict=True))
+    assert rows["0"] == 2
+    assert rows["1499"] == 1501
+    assert rows["1500"] == 1503  # the cell took two lines
+    assert rows["4999"] == 5002
+    by_a = frame.set_index("a")
+    assert by_a.loc["1499", "b"] == "two\nlines"
+    assert by_a.loc["2999", "b"] == ""
+    assert by_a.loc["3499", "b"] == "badvalue"
+    assert by_a.loc["3999", "b"] == "=1+1"
+    assert _only(report, "W_CONTROL_CHARACTER").row == 3502
+
+
+def test_rows_beyond_the_limit_past_the_first_batch_name_the_line(tmp_path: Path) -> None:
+    text = "a,b\n" + "".join(f"{i},x\n" for i in range(3000))
+    limits = dataclasses.replace(SMALL, max_rows=2000)
+    raw, report = _read(tmp_path / "t.csv", text, limits=limits)
+    assert raw is None
+    assert "line 2002 starts row 2,001" in _only(report, "E_TOO_MANY_ROWS").message
+
+
+def test_unclosed_quote_past_the_first_batch_names_its_line(tmp_path: Path) -> None:
+    text = "a,b\n" + "".join(f"{i},x\n" for i in range(3000)) + '7,"open\n8,y\n9,z\n'
+    raw, report = _read(tmp_path / "t.csv", text, limits=InputLimits())
+    assert raw is None
+    finding = _only(report, "E_CSV_PARSE")
+    assert finding.row == 3002
+    assert finding.field == "b"
+    assert "never closed" in finding.message
+
+
+def test_repeated_values_share_one_string(tmp_path: Path) -> None:
+    """A unit on every row of a large table is held once, not once per row (memory)."""
+    text = "site_id,unit\n" + "".join(f"s{i},kt/yr\n" for i in range(3000))
+    raw, _ = _read(tmp_path / "t.csv", text, limits=InputLimits())
+    assert raw is not None
+    units = raw.frame["unit"].tolist()
+    assert units[1000] == "kt/yr"
+    assert units[1000] is units[2999]

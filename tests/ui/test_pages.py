@@ -32,6 +32,11 @@ DATA_PAGE = "ui/pages/data.py"
 TIMEOUT_S = 60
 
 
+def upload_key(at: AppTest) -> str:
+    """Key of the case uploader now: it is renewed after every upload (ui.state.upload_key)."""
+    return f"{StateKeys.UPLOAD}-{at.session_state[StateKeys.UPLOAD_GENERATION]}"
+
+
 def _data_page(at: AppTest) -> AppTest:
     at.switch_page(DATA_PAGE).run()
     assert not at.exception, at.exception
@@ -83,7 +88,7 @@ def test_data_page_loads_a_bundled_case_and_shows_its_report(app: AppTest) -> No
 
 def test_uploading_a_valid_case_replaces_the_current_one(app: AppTest, tiny_case: Case) -> None:
     at = _data_page(app)
-    at.file_uploader(key=StateKeys.UPLOAD).upload("tiny.zip", case_to_bytes(tiny_case, "zip"))
+    at.file_uploader(key=upload_key(at)).upload("tiny.zip", case_to_bytes(tiny_case, "zip"))
     at.run()
     assert not at.exception, at.exception
     assert at.session_state[StateKeys.CASE_LABEL] == "tiny.zip"
@@ -94,7 +99,7 @@ def test_uploading_a_valid_case_replaces_the_current_one(app: AppTest, tiny_case
 def test_uploading_a_case_with_errors_keeps_the_current_case(app: AppTest) -> None:
     at = _data_page(app)
     before = at.session_state[StateKeys.CASE]
-    at.file_uploader(key=StateKeys.UPLOAD).upload("no-sites.zip", _zip_without_sites()).run()
+    at.file_uploader(key=upload_key(at)).upload("no-sites.zip", _zip_without_sites()).run()
     assert not at.exception, at.exception
     assert at.session_state[StateKeys.CASE] is before
     assert at.session_state[StateKeys.CASE_LABEL] == datasets.DEFAULT_CASE
@@ -108,7 +113,7 @@ def test_uploading_a_case_with_errors_keeps_the_current_case(app: AppTest) -> No
 def test_an_unreadable_upload_shows_an_error_and_the_app_keeps_running(app: AppTest) -> None:
     at = _data_page(app)
     before = at.session_state[StateKeys.CASE]
-    at.file_uploader(key=StateKeys.UPLOAD).upload("broken.zip", b"this is not a zip").run()
+    at.file_uploader(key=upload_key(at)).upload("broken.zip", b"this is not a zip").run()
     assert not at.exception, at.exception
     assert at.session_state[StateKeys.CASE] is before
     assert at.error
@@ -121,9 +126,9 @@ def test_an_unreadable_upload_after_a_good_one_clears_the_old_report(
     app: AppTest, tiny_case: Case
 ) -> None:
     at = _data_page(app)
-    at.file_uploader(key=StateKeys.UPLOAD).upload("no-sites.zip", _zip_without_sites()).run()
+    at.file_uploader(key=upload_key(at)).upload("no-sites.zip", _zip_without_sites()).run()
     assert at.dataframe  # the first file's report is on screen
-    at.file_uploader(key=StateKeys.UPLOAD).upload("x.gpkg", b"garbage").run()
+    at.file_uploader(key=upload_key(at)).upload("x.gpkg", b"garbage").run()
     assert not at.exception, at.exception
     assert at.session_state[StateKeys.REPORT] is None
     assert at.session_state[StateKeys.REPORT_LABEL] == "x.gpkg"
@@ -134,7 +139,7 @@ def test_an_unreadable_upload_after_a_good_one_clears_the_old_report(
 
 def test_report_rows_show_as_numbers_with_blanks(app: AppTest) -> None:
     at = _data_page(app)
-    at.file_uploader(key=StateKeys.UPLOAD).upload("no-sites.zip", _zip_without_sites()).run()
+    at.file_uploader(key=upload_key(at)).upload("no-sites.zip", _zip_without_sites()).run()
     frame = at.dataframe[0].value
     assert str(frame["row"].dtype) == "Int64"
     assert "None" not in frame.astype("string").fillna("").to_numpy().ravel().tolist()

@@ -547,3 +547,62 @@ def test_page_figures_equal_the_api_on_a_2000_site_case(tmp_path: Path) -> None:
     api_totals = analysis.totals(tier="owner")
     assert page_totals.net_benefit_eur == pytest.approx(api_totals.net_benefit_eur, rel=1e-6)
     assert page_totals.net_co2e_t == pytest.approx(api_totals.net_co2e_t, rel=1e-6)
+
+
+# -- notes on what the downloads changed -----------------------------------------------------
+
+FORMULA_ID = '=HYPERLINK("http://x")'
+
+
+def _renamed_site(case: Case, old: str, new: str) -> Case:
+    import dataclasses  # noqa: PLC0415
+
+    ids = {old: new}
+    return dataclasses.replace(
+        case,
+        sites=case.sites.assign(site_id=case.sites["site_id"].replace(ids)),
+        flows=case.flows.assign(site_id=case.flows["site_id"].replace(ids)),
+        exchanges=case.exchanges.assign(
+            from_site=case.exchanges["from_site"].replace(ids),
+            to_site=case.exchanges["to_site"].replace(ids),
+        ),
+    )
+
+
+def _safety_captions(at: AppTest) -> list[str]:
+    return [c.value for c in at.caption if c.value.startswith("Changed to keep the file safe")]
+
+
+def test_candidates_file_returns_the_notes(
+    kalundborg: Case, kalundborg_scored: pd.DataFrame
+) -> None:
+    params = synergies.bundled_parameters()
+    clean = synergies.candidates_file(kalundborg_scored, kalundborg, "csv", params)
+    assert clean.notes == ()
+    supplier = str(kalundborg_scored["supply_site"].iloc[0])
+    scored = kalundborg_scored.assign(
+        supply_site=kalundborg_scored["supply_site"]
+        .astype("string")
+        .replace({supplier: FORMULA_ID})
+    )
+    file = synergies.candidates_file(scored, kalundborg, "csv", params)
+    assert file.notes
+    assert all(note.startswith("candidates.csv: ") for note in file.notes)
+    assert any("supply_site" in note and "prefixed with '" in note for note in file.notes)
+    assert f"'{FORMULA_ID}" in set(pd.read_csv(io.BytesIO(file))["supply_site"])
+
+
+def test_page_shows_what_the_csv_download_changed(page: AppTest, kalundborg: Case) -> None:
+    assert _safety_captions(page) == []  # nothing to say about the bundled case
+    supplier = str(_scored(page)["supply_site"].iloc[0])
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    at.run()
+    at.session_state[StateKeys.CASE] = _renamed_site(kalundborg, supplier, FORMULA_ID)
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    shown = _safety_captions(at)
+    assert shown, [c.value for c in at.caption]
+    assert any(
+        escape_markdown("candidates.csv: ") in text and "prefixed with '" in text for text in shown
+    )
+    assert all("\n" not in text for text in shown)

@@ -11,7 +11,15 @@ import datasets
 from flows._errors import CaseReadError
 from flows.io import case_to_bytes, template_xlsx_bytes
 from ui.report import report_table
-from ui.state import StateKeys, apply_result, load_bundled, load_upload, record_load_error
+from ui.state import (
+    StateKeys,
+    apply_result,
+    forget_upload,
+    load_bundled,
+    load_upload,
+    record_load_error,
+    upload_key,
+)
 from ui.text import escape_markdown
 
 st.header("Data")
@@ -38,11 +46,12 @@ with upload_col:
     upload = st.file_uploader(
         "GeoPackage, Excel workbook or zip of CSV files",
         type=["gpkg", "xlsx", "zip"],
-        key=StateKeys.UPLOAD,
+        key=upload_key(),
         help="Your file stays in this session only; it is never shared with other users.",
     )
     if upload is not None and upload.file_id != st.session_state.get(StateKeys.UPLOAD_ID):
         st.session_state[StateKeys.UPLOAD_ID] = upload.file_id
+        st.session_state[StateKeys.UPLOAD_NOTICE] = None
         try:
             replaced = apply_result(load_upload(upload.name, upload.getvalue()), label=upload.name)
         except CaseReadError as err:
@@ -50,7 +59,16 @@ with upload_col:
         else:
             if not replaced:
                 name = escape_markdown(upload.name)
-                st.error(f"{name} has errors (see the report below); the case is kept.")
+                notice = f"{name} has errors (see the report below); the case is kept."
+                st.session_state[StateKeys.UPLOAD_NOTICE] = notice
+        # The file has been read: a fresh uploader, so the old one's bytes are not kept for
+        # the rest of the session (an upload held its memory until the tab closed).
+        forget_upload(upload.file_id)
+        del upload
+        st.rerun()
+    if shown := st.session_state.get(StateKeys.UPLOAD_NOTICE):
+        st.session_state[StateKeys.UPLOAD_NOTICE] = None  # shown once, as before
+        st.error(shown)
     st.download_button(
         "Blank Excel template",
         data=template_xlsx_bytes,

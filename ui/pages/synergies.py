@@ -224,6 +224,10 @@ def _downloads(frame: pd.DataFrame, case: Case, params: ParameterSet) -> None:
         mime="text/csv",
         on_click="ignore",
     )
+    # What the CSV changes (formula-like text quoted, control characters removed) shows before
+    # download; the file itself is built on click only.
+    for note in synergies.csv_notes(frame):
+        csv_col.caption(f"Changed to keep the file safe: {escape_markdown(note)}")
 
 
 st.header("Synergies")
