@@ -545,7 +545,7 @@ def test_boundary_turns_any_reader_failure_into_case_read_error(
 def test_boundary_names_the_file_inside_a_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def fail(path: Path, *_args: object) -> object:
+    def fail(path: Path, *_args: object, **_kwargs: object) -> object:
         if path.name == "flows.csv":
             raise _BoomError("exploded")
         return real(path, *_args)
@@ -562,7 +562,7 @@ def test_boundary_names_the_file_inside_a_folder(
 def test_boundary_keeps_precise_messages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     precise = CaseReadError("case.gpkg: not a GeoPackage (precise)")
 
-    def fail(*_args: object) -> object:
+    def fail(*_args: object, **_kwargs: object) -> object:
         raise precise
 
     monkeypatch.setattr(readers, "read_gpkg", fail)
@@ -578,7 +578,7 @@ def test_boundary_in_the_cli_exits_2_without_traceback(
 ) -> None:
     from flows import cli  # noqa: PLC0415
 
-    def fail(*_args: object) -> object:
+    def fail(*_args: object, **_kwargs: object) -> object:
         raise MemoryError
 
     monkeypatch.setattr(readers, "read_xlsx", fail)

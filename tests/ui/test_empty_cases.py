@@ -38,7 +38,7 @@ def test_pages_run_without_a_case(app: AppTest) -> None:
 
 def test_pages_run_with_a_case_without_flows_or_exchanges(app: AppTest, tiny_case: Case) -> None:
     at = app.switch_page(DATA_PAGE).run()
-    at.file_uploader(key=StateKeys.UPLOAD).upload(
+    at.file_uploader(key=_upload_key(at)).upload(
         "sites.xlsx", case_to_bytes(_sites_only(tiny_case), "xlsx")
     ).run()
     assert not at.exception, at.exception
@@ -62,10 +62,15 @@ def test_the_blank_template_upload_leaves_both_pages_working(app: AppTest, tmp_p
     template = tmp_path / "t.xlsx"
     subprocess.run([sys.executable, "-m", "flows", "template", str(template)], check=True)
     at = app.switch_page(DATA_PAGE).run()
-    at.file_uploader(key=StateKeys.UPLOAD).upload("t.xlsx", template.read_bytes()).run()
+    at.file_uploader(key=_upload_key(at)).upload("t.xlsx", template.read_bytes()).run()
     assert not at.exception, at.exception
     _assert_pages_run(at)
 
 
 def test_download_box_of_a_case_without_sites_is_none() -> None:
     assert network.download_box_km(Case()) is None
+
+
+def _upload_key(at: AppTest) -> str:
+    """The Data page's uploader key: a new one after every upload (ui.state.upload_key)."""
+    return f"{StateKeys.UPLOAD}-{at.session_state[StateKeys.UPLOAD_GENERATION]}"
