@@ -332,3 +332,14 @@ def unescape_csv_text(values: pd.Series) -> pd.Series:
     if isinstance(values.dtype, pd.StringDtype):
         out = out.astype(values.dtype)
     return out
+
+
+def arrow_text(column: pd.Series) -> pa.Array:
+    """A column as Arrow strings, ``str()`` of each value (missing values spelt ``nan``, as
+    ``str()`` spells them); a categorical column is spelt once per label."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        labels = column.cat.categories.astype("object").astype(str).to_numpy(dtype=object)
+        codes = column.cat.codes.to_numpy(dtype="int64")
+        names = pa.array([*labels, "nan"], pa.string())
+        return names.take(pa.array(np.where(codes < 0, len(labels), codes)))
+    return pa.array(column.astype("object").astype(str).to_numpy(dtype=object), pa.string())

@@ -35,7 +35,7 @@ import pyarrow.compute as pc
 
 from flows import summary
 from flows._errors import SymbioMapError
-from flows.frames import fixed
+from flows.frames import arrow_text, fixed
 from flows.model import Case
 from flows.scoring import SCORE_COLUMNS
 
@@ -115,16 +115,6 @@ def candidates(frame: Frame, *, tier: Tier) -> Frame:
     return out
 
 
-def _labels(column: pd.Series) -> pa.Array:
-    """A column as text, ``str()`` of each value (``nan`` for missing), spelt once per label."""
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        labels = column.cat.categories.astype("object").astype(str).to_numpy(dtype=object)
-        codes = column.cat.codes.to_numpy(dtype="int64")
-        names = pa.array([*labels, "nan"], pa.string())
-        return names.take(pa.array(np.where(codes < 0, len(labels), codes)))
-    return pa.array(column.astype("object").astype(str).to_numpy(dtype=object), pa.string())
-
-
 def _withheld_lines(rows: pd.DataFrame) -> pa.Array:
     """The explanation of each withheld row, built on whole columns: site, resource, partner,
     distance and mode, and why the figures are missing."""
@@ -132,14 +122,16 @@ def _withheld_lines(rows: pd.DataFrame) -> pa.Array:
     if "distance_m" in rows:
         metres = rows["distance_m"].to_numpy(dtype="float64")
         km = fixed(metres / 1000, decimals=1)
-        measured = pc.binary_join_element_wise(" (", km, " km by ", _labels(rows["mode"]), ")", "")
+        measured = pc.binary_join_element_wise(
+            " (", km, " km by ", arrow_text(rows["mode"]), ")", ""
+        )
         where = pc.if_else(pa.array(np.isnan(metres)), "", measured)
     return pc.binary_join_element_wise(
-        _labels(rows["supply_site"]),
+        arrow_text(rows["supply_site"]),
         " could send ",
-        _labels(rows["resource"]),
+        arrow_text(rows["resource"]),
         " to ",
-        _labels(rows["demand_site"]),
+        arrow_text(rows["demand_site"]),
         where,
         f"; {WITHHELD_TEXT}.",
         "",

@@ -345,7 +345,7 @@ def explanations(out: pd.DataFrame) -> pd.Series:
     if n == 0:
         return pd.Series([], index=out.index, dtype=TEXT_DTYPE)
     sup, dem, res, unit, mode, kind, conf = (
-        _text(out[c])
+        frames.arrow_text(out[c])
         for c in (
             "supply_site",
             "demand_site",
@@ -405,11 +405,3 @@ TEXT_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)
 """The dtype of text columns built here (pandas' default ``str``)."""
 
 
-def _text(column: pd.Series) -> pa.Array:
-    """A column as Arrow strings, missing values spelt ``nan`` as ``str()`` spells them."""
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        categories = column.cat.categories.astype("object").astype(str).to_numpy(dtype=object)
-        codes = column.cat.codes.to_numpy(dtype="int64")
-        names = pa.array([*categories, "nan"], pa.string())
-        return names.take(pa.array(np.where(codes < 0, len(categories), codes)))
-    return pa.array(column.astype("object").astype(str).to_numpy(dtype=object), pa.string())
