@@ -80,4 +80,8 @@ def test_a_collected_token_releases_memory(monkeypatch: pytest.MonkeyPatch) -> N
     deadline = time.monotonic() + 5
     while not calls and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert calls == [True]
+    # this token's finalizer ran and released memory; tokens of earlier sessions in the same
+    # process may be collected by the same gc.collect() and release too
+    assert not finalizer.alive
+    assert calls
+    assert set(calls) == {True}
