@@ -403,5 +403,3 @@ def explanations(out: pd.DataFrame) -> pd.Series:
 
 TEXT_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)
 """The dtype of text columns built here (pandas' default ``str``)."""
-
-

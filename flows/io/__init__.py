@@ -27,7 +27,7 @@ from flows.io.formats import Format, detect_format, error_detail, unreadable
 from flows.io.raw_tables import raw_from_frames
 from flows.io.readers import read_any
 from flows.io.template import table_spec_rows, template_xlsx_bytes, write_template
-from flows.io.writers import case_to_bytes, write_case
+from flows.io.writers import case_changes, case_to_bytes, write_case
 from flows.model import Case
 from flows.resources import Vocabulary
 from flows.validation import ValidationReport
@@ -36,6 +36,7 @@ __all__ = [
     "CASE_FILES",
     "Format",
     "LoadResult",
+    "case_changes",
     "case_to_bytes",
     "detect_format",
     "flat_sites",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 import pyogrio
 
@@ -176,12 +177,32 @@ def read_folder(
     return raw
 
 
-def _write_csv(frame: pd.DataFrame, path: Path, notes: list[str] | None) -> None:
-    """Write ``frame`` as CSV safe for spreadsheets (:func:`flows.frames.safe_text_for_csv`)."""
-    safe, changes = safe_text_for_csv(frame)
-    safe.to_csv(path, index=False)
-    if notes is not None:
-        notes.extend(f"{path.name}: {change}" for change in changes)
+def prepared_folder(
+    case: Case,
+) -> tuple[dict[str, pd.DataFrame], gpd.GeoDataFrame | None, list[str]]:
+    """The tables of a case folder as they are written, and the changes that made them safe.
+
+    Returns ``(csv_tables, parks, notes)``: the CSV tables by file name with formula-like text
+    quoted and control characters removed (:func:`flows.frames.safe_text_for_csv`), the parks
+    layer in the storage CRS without control characters (GDAL's strings end at a NUL), or None
+    when there are no parks, and one note per change, each naming its file. Writing and the
+    notes shown before a download both come from here, so they cannot disagree.
+    """
+    notes: list[str] = []
+    tables: dict[str, pd.DataFrame] = {}
+    sources = {"sites": flat_sites(case)} | {
+        name: case.table(name) for name in ("flows", "exchanges", "sources", "metadata")
+    }
+    for name, frame in sources.items():
+        safe, changes = safe_text_for_csv(frame)
+        tables[f"{name}.csv"] = safe
+        notes.extend(f"{name}.csv: {change}" for change in changes)
+    parks = case.table("parks")
+    clean_parks = None
+    if len(parks):
+        clean_parks, changes = strip_control_characters(parks.to_crs(STORAGE_CRS))
+        notes.extend(f"parks.geojson: {change}" for change in changes)
+    return tables, clean_parks, notes
 
 
 def write_folder(case: Case, folder: Path, *, notes: list[str] | None = None) -> None:
@@ -192,13 +213,10 @@ def write_folder(case: Case, folder: Path, *, notes: list[str] | None = None) ->
     back removes that quote again). ``notes``, if given, gets one sentence per change.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    _write_csv(flat_sites(case), folder / "sites.csv", notes)
-    parks = case.table("parks")
-    if len(parks):
-        # GDAL's strings end at a NUL: a park's name would be cut there.
-        clean, changes = strip_control_characters(parks.to_crs(STORAGE_CRS))
-        pyogrio.write_dataframe(clean, folder / "parks.geojson", driver="GeoJSON", layer="parks")
-        if notes is not None:
-            notes.extend(f"parks.geojson: {change}" for change in changes)
-    for name in ("flows", "exchanges", "sources", "metadata"):
-        _write_csv(case.table(name), folder / f"{name}.csv", notes)
+    tables, parks, changes = prepared_folder(case)
+    for file_name, frame in tables.items():
+        frame.to_csv(folder / file_name, index=False)
+    if parks is not None:
+        pyogrio.write_dataframe(parks, folder / "parks.geojson", driver="GeoJSON", layer="parks")
+    if notes is not None:
+        notes.extend(changes)

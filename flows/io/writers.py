@@ -17,10 +17,10 @@ import pyogrio
 from flows._errors import CaseWriteError
 from flows.atomic import atomic_dir, atomic_file
 from flows.io.archives import write_zip
-from flows.io.folders import CASE_FILES, write_folder
+from flows.io.folders import CASE_FILES, prepared_folder, write_folder
 from flows.io.formats import detect_format
 from flows.io.gpkg_files import write_gpkg
-from flows.io.xlsx_files import write_xlsx
+from flows.io.xlsx_files import prepared_sheets, write_xlsx
 from flows.model import Case
 
 FileFormat = Literal["gpkg", "xlsx", "zip"]
@@ -97,3 +97,22 @@ def case_to_bytes(case: Case, fmt: FileFormat, *, notes: list[str] | None = None
     if notes is not None:
         notes.extend(changes)
     return data
+
+
+def case_changes(case: Case, fmt: FileFormat | Literal["folder"]) -> list[str]:
+    """The notes writing ``case`` as ``fmt`` would make, without writing it.
+
+    The same preparation the writers use (:func:`~flows.io.folders.prepared_folder`,
+    :func:`~flows.io.xlsx_files.prepared_sheets`), so a page can show what a download changes
+    before the file is built on click.
+
+    Raises
+    ------
+    CaseWriteError
+        If the case cannot be written as ``fmt`` (a text too long for an Excel cell).
+    """
+    if fmt == "xlsx":
+        return prepared_sheets(case)[1]
+    if fmt in ("zip", "folder"):
+        return prepared_folder(case)[2]
+    return []

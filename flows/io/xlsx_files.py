@@ -540,6 +540,26 @@ def write_xlsx(case: Case, path: Path) -> list[str]:
     CaseWriteError
         If a text is longer than an Excel cell can hold (32,767 characters): it is never cut.
     """
+    prepared, notes = prepared_sheets(case)
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, out in prepared.items():
+            out.to_excel(writer, sheet_name=name, index=False)
+            _keep_text(writer.book[name])
+            _text_format(writer.book[name], list(out.columns))
+    for note in notes:
+        _log.warning("%s", note)
+    return notes
+
+
+def prepared_sheets(case: Case) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """The sheets of a case workbook as they are written, and the changes that made them
+    fit (control characters Excel cannot store removed), one note each.
+
+    Raises
+    ------
+    CaseWriteError
+        If a text is longer than an Excel cell can hold.
+    """
     tables = {
         "sites": flat_sites(case),
         "parks": flat_parks(case),
@@ -550,14 +570,7 @@ def write_xlsx(case: Case, path: Path) -> list[str]:
     }
     notes: list[str] = []
     prepared = {name: _excel_safe(name, frame, notes) for name, frame in tables.items()}
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, out in prepared.items():
-            out.to_excel(writer, sheet_name=name, index=False)
-            _keep_text(writer.book[name])
-            _text_format(writer.book[name], list(out.columns))
-    for note in notes:
-        _log.warning("%s", note)
-    return notes
+    return prepared, notes
 
 
 def _excel_safe(sheet: str, frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:

@@ -14,6 +14,7 @@ import pytest
 
 from flows import io
 from flows._errors import CaseWriteError
+from flows.io.writers import FileFormat
 from flows.model import Case
 from tests.cli_helpers import run_module
 
@@ -88,3 +89,23 @@ def test_write_case_adds_no_note_when_writing_fails(mini_case: Case, tmp_path: P
         io.write_case(case, tmp_path / "long.xlsx", notes=notes)
     assert notes == []
     assert not (tmp_path / "long.xlsx").exists()
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "zip", "gpkg"])
+def test_case_changes_foretells_exactly_the_notes_of_the_written_file(
+    mini_case: Case, fmt: FileFormat
+) -> None:
+    case = _with_name(_with_name(mini_case, "Coastal\x07 Power"), "+cmd|calc", row=1)
+    written: list[str] = []
+    io.case_to_bytes(case, fmt, notes=written)
+    assert io.case_changes(case, fmt) == written
+    if fmt != "gpkg":
+        assert written, "a bell character and a formula-like name must be noted"
+    assert io.case_changes(mini_case, fmt) == []
+
+
+def test_case_changes_refuses_what_a_workbook_cannot_hold(mini_case: Case) -> None:
+    case = _with_name(mini_case, "x" * 40_000)
+    with pytest.raises(CaseWriteError, match="32,767"):
+        io.case_changes(case, "xlsx")
+    assert io.case_changes(case, "zip") == []

@@ -330,3 +330,20 @@ def test_a_bundled_network_file_is_built_once_for_everyone(tmp_path: Path) -> No
     assert first.label == "network.osm.pbf"
     assert network.bundled_network_path(datasets.DEFAULT_CASE) is None
     assert network.bundled_network_path("kotka.zip") is None
+
+
+def test_data_page_shows_what_each_download_changes_before_it_is_built(app: AppTest) -> None:
+    at = _data_page(app)
+    case = at.session_state[StateKeys.CASE]
+    sites = case.sites.copy()
+    sites.loc[0, "name"] = '=HYPERLINK("http://x")'
+    sites.loc[1, "name"] = "Plant\x0b B"
+    at.session_state[StateKeys.CASE] = type(case)(**{**case.__dict__, "sites": sites})
+    at.run()
+    assert not at.exception, at.exception
+    captions = [c.value for c in at.caption if c.value.startswith("Changed to keep")]
+    assert any(
+        c.startswith("Changed to keep the file safe: sites") and "as formulas" in c
+        for c in captions
+    ), captions
+    assert any("sheet sites" in c and "control character" in c for c in captions), captions

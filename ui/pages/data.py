@@ -8,8 +8,8 @@ from typing import Literal
 import streamlit as st
 
 import datasets
-from flows._errors import CaseReadError
-from flows.io import case_to_bytes, template_xlsx_bytes
+from flows._errors import CaseReadError, CaseWriteError
+from flows.io import case_changes, case_to_bytes, template_xlsx_bytes
 from ui.report import report_table
 from ui.state import (
     StateKeys,
@@ -21,6 +21,9 @@ from ui.state import (
     upload_key,
 )
 from ui.text import escape_markdown
+
+SHOWN_NOTES = 5
+"""Notes shown per download; a workbook gets one per changed cell."""
 
 st.header("Data")
 
@@ -108,6 +111,14 @@ downloads: list[tuple[Literal["gpkg", "xlsx", "zip"], str, str]] = [
     ("zip", "Zip of CSV files", "application/zip"),
 ]
 for column, (fmt, label, mime) in zip(st.columns(3), downloads, strict=True):
+    # What a file changes to stay safe (control characters, formula-like CSV text) is shown
+    # before download, from the writers' own preparation; the file is built on click only.
+    try:
+        changes = case_changes(case, fmt)
+    except CaseWriteError as err:
+        column.button(f"Download as {label}", disabled=True, key=f"no-download-{fmt}")
+        column.caption(f"Cannot be written: {escape_markdown(str(err))}")
+        continue
     column.download_button(
         f"Download as {label}",
         data=partial(case_to_bytes, case, fmt),
@@ -115,6 +126,10 @@ for column, (fmt, label, mime) in zip(st.columns(3), downloads, strict=True):
         mime=mime,
         on_click="ignore",
     )
+    for note in changes[:SHOWN_NOTES]:
+        column.caption(f"Changed to keep the file safe: {escape_markdown(note)}")
+    if len(changes) > SHOWN_NOTES:
+        column.caption(f"... and {len(changes) - SHOWN_NOTES:,} more changes of the same kind.")
 
 sites_tab, flows_tab, exchanges_tab = st.tabs(["Sites", "Flows", "Exchanges"])
 sites_tab.dataframe(case.sites.drop(columns="geometry"), hide_index=True, width="stretch")
