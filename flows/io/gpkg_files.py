@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -11,6 +12,8 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from datasets import settings
+from datasets.settings import InputLimits
 from flows._errors import CaseReadError, CaseWriteError
 from flows.checks.checker import ROW, RawTable
 from flows.frames import plain_dtypes
@@ -21,14 +24,31 @@ from flows.validation import ValidationReport
 from geo.crs import STORAGE_CRS
 
 
-def read_gpkg(path: Path, label: str, report: ValidationReport) -> dict[str, RawTable]:
-    """Read the case's layers of a GeoPackage, numbering rows by feature id."""
+def read_gpkg(
+    path: Path, label: str, report: ValidationReport, *, limits: InputLimits | None = None
+) -> dict[str, RawTable]:
+    """Read the case's layers of a GeoPackage, numbering rows by feature id.
+
+    The file's size, and each layer's feature and field counts (from the layer's metadata,
+    before it is read), are held against ``limits`` (default: the settings'); a layer over
+    a limit is refused with an error naming the limit and is not read.
+    """
+    limits = limits or settings.get().limits
     try:
+        size = path.stat().st_size
         with path.open("rb") as fh:
             magic = fh.read(16)
     except OSError as err:
         msg = f"{label}: cannot be read ({err.strerror})"
         raise CaseReadError(msg) from err
+    if size > limits.max_uncompressed_bytes:
+        msg = (
+            f"{label}: the file holds {size:,} bytes, more than the limit of "
+            f"{limits.max_uncompressed_bytes:,} bytes "
+            f"({limits.max_uncompressed_bytes / 2**20:g} MB); it was not read; "
+            + settings.limit_hint("max_uncompressed_bytes")
+        )
+        raise CaseReadError(msg)
     if magic != b"SQLite format 3\x00":
         msg = (
             f"{label}: not a GeoPackage (the file is not an SQLite database; is it another "
@@ -60,6 +80,8 @@ def read_gpkg(path: Path, label: str, report: ValidationReport) -> dict[str, Raw
         layer_name, _ = layers[table]
         try:
             info = pyogrio.read_info(path, layer=layer_name)
+            if _over_limits(info, limits, label=label, layer=layer_name, report=report):
+                continue
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 data = pyogrio.read_dataframe(path, layer=layer_name, fid_as_index=True)
@@ -90,6 +112,52 @@ def read_gpkg(path: Path, label: str, report: ValidationReport) -> dict[str, Raw
         item.frame[ROW] = rows
         raw[table] = item
     return raw
+
+
+def _over_limits(
+    info: dict[str, Any],
+    limits: InputLimits,
+    *,
+    label: str,
+    layer: str,
+    report: ValidationReport,
+) -> bool:
+    """Record an error and say True when a layer holds more features or fields than allowed."""
+    features = int(info.get("features") or 0)
+    fields = len(info.get("fields", ()))
+    over = []
+    if features > limits.max_rows:
+        over.append(
+            (
+                "E_TOO_MANY_ROWS",
+                (
+                    f"layer {layer!r} holds {features:,} features, more than the limit of "
+                    f"{limits.max_rows:,} rows per table; it was not read"
+                ),
+                "max_rows",
+            )
+        )
+    if fields > limits.max_columns:
+        over.append(
+            (
+                "E_TOO_MANY_COLUMNS",
+                (
+                    f"layer {layer!r} holds {fields:,} fields, more than the limit of "
+                    f"{limits.max_columns:,} columns per table; it was not read"
+                ),
+                "max_columns",
+            )
+        )
+    for code, message, limit in over:
+        report.add(
+            file=label,
+            layer=layer,
+            severity="error",
+            code=code,
+            message=message,
+            hint=settings.limit_hint(limit),
+        )
+    return bool(over)
 
 
 _GPKG_MAX_COLUMNS = 2000

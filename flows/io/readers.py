@@ -59,5 +59,5 @@ def read_any(
     if fmt == "zip":
         return read_zip(path, label, report, limits=limits)
     if fmt == "gpkg":
-        return read_gpkg(path, label, report)
+        return read_gpkg(path, label, report, limits=limits)
     return read_xlsx(path, label, report, limits=limits)

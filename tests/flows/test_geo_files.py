@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from pyogrio.raw import write as write_raw
 
 from datasets.settings import InputLimits
-from flows._errors import CaseWriteError
+from flows._errors import CaseReadError, CaseWriteError
 from flows.checks.parks import check_parks
 from flows.io import load_case, write_case
 from flows.io.geojson_files import json_depth, read_geojson
@@ -393,3 +393,40 @@ def test_fuzz_feature_collections_give_a_park_layer_or_findings(doc: dict[str, o
         warnings.simplefilter("ignore", RuntimeWarning)
         parks = check_parks(raw, report)  # type: ignore[arg-type]
     assert parks is not None or report.has_errors
+
+
+def test_gpkg_layer_over_the_row_or_column_limit_is_refused_before_it_is_read(
+    tmp_path: Path, mini_case: Case
+) -> None:
+    path = write_case(mini_case, tmp_path / "case.gpkg")
+    n_sites = len(mini_case.sites)
+    n_fields = len(pyogrio.read_info(path, layer="sites")["fields"])
+    loaded = load_case(path, limits=InputLimits(max_rows=n_sites - 1))
+    case, report = loaded.case, loaded.report
+    assert case is None
+    refused = [f for f in report.errors if f.code == "E_TOO_MANY_ROWS"]
+    assert refused
+    assert refused[0].layer == "sites"
+    assert f"{n_sites:,} features" in refused[0].message
+    assert "SYMBIOMAP_MAX_ROWS" in str(refused[0].hint)
+    loaded = load_case(path, limits=InputLimits(max_columns=n_fields - 1))
+    case, report = loaded.case, loaded.report
+    assert case is None
+    assert any(f.code == "E_TOO_MANY_COLUMNS" and f.layer == "sites" for f in report.errors)
+    infos = [pyogrio.read_info(path, layer=str(name)) for name, _ in pyogrio.list_layers(path)]
+    most_rows = max(int(info["features"]) for info in infos)
+    most_fields = max(len(info["fields"]) for info in infos)
+    loaded = load_case(path, limits=InputLimits(max_rows=most_rows, max_columns=most_fields))
+    case, report = loaded.case, loaded.report
+    assert case is not None, report.summary()
+
+
+def test_gpkg_over_the_size_limit_is_refused_naming_the_variable(
+    tmp_path: Path, mini_case: Case
+) -> None:
+    path = write_case(mini_case, tmp_path / "case.gpkg")
+    size = path.stat().st_size
+    with pytest.raises(CaseReadError, match="SYMBIOMAP_MAX_UNCOMPRESSED_MB") as err:
+        load_case(path, limits=InputLimits(max_uncompressed_bytes=size - 1))
+    assert f"{size:,} bytes" in str(err.value)
+    assert load_case(path, limits=InputLimits(max_uncompressed_bytes=size)).case is not None
