@@ -60,6 +60,7 @@ CANDIDATE_COLUMNS = (
     "demand_park",
     "cross_park",
     "confidential",
+    "exchange_status",
 )
 
 
@@ -318,8 +319,47 @@ def match(
     pairs = {key: np.concatenate([f[key] for f in found]) for key in found[0]}
     report(0.5, f"measuring {len(pairs['s_site']):,} candidate pairs")
     out = _measure(case, pairs, network, opts, vocab, words=words, circuity=circuity)
+    out["exchange_status"] = exchange_status(out, case.exchanges)
     report(1.0, f"{len(out):,} candidates")
     return out[list(CANDIDATE_COLUMNS)]
+
+
+EXCHANGE_STATUSES = ("new", "active", "historical", "planned")
+"""What ``exchange_status`` says of a candidate: ``new`` when no exchange of the case links its
+supply site to its demand site with its resource, else that exchange's status."""
+
+
+def exchange_status(candidates: pd.DataFrame, exchanges: pd.DataFrame) -> pd.Categorical:
+    """Whether each candidate repeats an exchange of the case, and that exchange's status.
+
+    A candidate repeats an exchange from its supply site to its demand site of its resource
+    as supplied or as demanded (Asnæs' steam reaches the district heating as heat);
+    resources are normalised by the checks on both sides. Where several exchanges match (an
+    ended one and its successor), the one in place wins: active, then planned, then
+    historical.
+
+    Returns
+    -------
+    pandas.Categorical
+        One of :data:`EXCHANGE_STATUSES` per candidate, in the candidates' order.
+    """
+    categories = pd.Index(EXCHANGE_STATUSES, dtype=object)
+    if not len(candidates) or not len(exchanges):
+        return pd.Categorical(["new"] * len(candidates), categories=categories)
+    sites = ["supply_site", "demand_site"]
+    known = exchanges.rename(columns={"from_site": "supply_site", "to_site": "demand_site"})
+    known = known[[*sites, "resource", "status"]].astype("string")
+    left = candidates[[*sites, "resource", "demand_resource"]].astype("string")
+    left = left.reset_index(drop=True).rename_axis("_row").reset_index()
+    pairs = left.merge(known.rename(columns={"resource": "_exchanged"}), on=sites)
+    same = (pairs["_exchanged"] == pairs["resource"]) | (
+        pairs["_exchanged"] == pairs["demand_resource"]
+    )
+    precedence = {"active": 0, "planned": 1, "historical": 2}
+    hits = pairs[same.fillna(False)].assign(_order=lambda f: f["status"].map(precedence))
+    best = hits.sort_values("_order").drop_duplicates("_row").set_index("_row")["status"]
+    status = best.reindex(range(len(candidates))).fillna("new").astype(object)
+    return pd.Categorical(status.to_numpy(), categories=categories)
 
 
 def _pairs(

@@ -135,6 +135,7 @@ def summary_table(shown: pd.DataFrame, totals: Totals, *, top: int = 15) -> str:
         "net_benefit_eur": "EUR/yr",
         "net_co2e_t": "t CO2e/yr",
         "break_even_km": "break-even km",
+        "exchange_status": "in case",
     }
     view = shown.assign(distance_km=shown["distance_m"] / 1000.0)[list(cols)].head(top)
     view = view.rename(columns=cols)
@@ -153,4 +154,25 @@ def summary_table(shown: pd.DataFrame, totals: Totals, *, top: int = 15) -> str:
             f"{totals.withheld} candidates involve confidential flows: their figures are "
             "withheld and not in these totals (--tier owner shows them)"
         )
+    if line := existing_line(shown):
+        lines.append(line)
     return "\n".join(lines)
+
+
+def existing_line(candidates: pd.DataFrame) -> str:
+    """One sentence on how many candidates repeat an exchange the case already records
+    (``exchange_status``, from :func:`flows.matching.exchange_status`), or "" when none do."""
+    status = candidates["exchange_status"].astype("object")
+    repeated = status[status != "new"]
+    if repeated.empty:
+        return ""
+    counts = repeated.value_counts()
+    parts = ", ".join(
+        f"{int(counts[kind])} {kind}"
+        for kind in ("active", "planned", "historical")
+        if kind in counts
+    )
+    return (
+        f"{len(repeated)} of the {len(candidates)} candidates repeat an exchange the case "
+        f"already records ({parts}); {len(candidates) - len(repeated)} are new"
+    )

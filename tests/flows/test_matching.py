@@ -311,3 +311,66 @@ def test_lines_are_the_wkb_shapely_writes(
         scored.astype(dict.fromkeys(scored.select_dtypes("category").columns, "str")),
         check_dtype=False,
     )
+
+
+def _pairs_frame(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["supply_site", "demand_site", "resource", "demand_resource"])
+
+
+def _exchanges(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["from_site", "to_site", "resource", "status"])
+
+
+def test_exchange_status_matches_the_resource_as_supplied_or_as_demanded() -> None:
+    candidates = _pairs_frame(
+        [
+            ("asnaes", "kalundborg-dh", "steam", "heat"),  # recorded as heat delivered
+            ("asnaes", "novo-nordisk", "steam", "steam"),
+            ("novo-nordisk", "kalundborg-wwtp", "wastewater", "wastewater"),
+            ("novo-nordisk", "asnaes", "steam", "steam"),  # the other way round: new
+        ]
+    )
+    exchanges = _exchanges(
+        [
+            ("asnaes", "kalundborg-dh", "heat", "active"),
+            ("asnaes", "novo-nordisk", "steam", "active"),
+            ("novo-nordisk", "novonesis", "wastewater", "active"),
+        ]
+    )
+    status = matching.exchange_status(candidates, exchanges)
+    assert list(status) == ["active", "active", "new", "new"]
+    assert list(status.categories) == list(matching.EXCHANGE_STATUSES)
+
+
+def test_exchange_status_prefers_the_exchange_in_place_over_an_ended_one() -> None:
+    candidates = _pairs_frame([("asnaes", "gyproc", "10 01 05", "10 01 05")] * 2)
+    ended_then_planned = _exchanges(
+        [
+            ("asnaes", "gyproc", "10 01 05", "historical"),
+            ("asnaes", "gyproc", "10 01 05", "planned"),
+        ]
+    )
+    assert list(matching.exchange_status(candidates, ended_then_planned)) == ["planned"] * 2
+    both = _exchanges(
+        [("asnaes", "gyproc", "10 01 05", "historical"), ("asnaes", "gyproc", "10 01 05", "active")]
+    )
+    assert list(matching.exchange_status(candidates, both)) == ["active"] * 2
+    assert list(matching.exchange_status(candidates, both.iloc[0:0])) == ["new"] * 2
+
+
+def test_kalundborg_candidates_say_which_exchanges_are_already_in_place(
+    kalundborg: Case, lib: pd.DataFrame
+) -> None:
+    found = matching.match(kalundborg, library=lib)
+    recorded = {
+        (row.from_site, row.to_site, row.resource): row.status
+        for row in kalundborg.exchanges.itertuples()
+    }
+    for row in found.itertuples():
+        key = (str(row.supply_site), str(row.demand_site), str(row.resource))
+        alt = (str(row.supply_site), str(row.demand_site), str(row.demand_resource))
+        if key in recorded or alt in recorded:
+            assert row.exchange_status != "new", key
+        else:
+            assert row.exchange_status == "new", key
+    assert (found["exchange_status"] == "new").sum() < len(found) / 2

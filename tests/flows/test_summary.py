@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import pandas as pd
 import pytest
 
 from flows import privacy, summary
@@ -34,3 +35,13 @@ def test_withheld_quantities_count_as_unpublished(mini_case: Case) -> None:
 def test_a_case_without_exchanges_moves_nothing() -> None:
     totals = summary.exchange_totals(Case())
     assert (totals.count, totals.active, totals.quantity, totals.unpublished) == (0, 0, {}, 0)
+
+
+def test_existing_line_counts_the_candidates_that_repeat_a_recorded_exchange() -> None:
+    statuses = ["active", "active", "historical", "new", "planned", "new"]
+    frame = pd.DataFrame({"exchange_status": pd.Categorical(statuses)})
+    assert summary.existing_line(frame) == (
+        "4 of the 6 candidates repeat an exchange the case already records "
+        "(2 active, 1 planned, 1 historical); 2 are new"
+    )
+    assert summary.existing_line(frame[frame["exchange_status"] == "new"]) == ""

@@ -280,6 +280,8 @@ def test_every_bad_file_of_the_corpus_leaves_the_app_running_and_the_case_kept(
     members = sorted(
         p for p in BAD.iterdir() if p.name not in NOT_MEMBERS and not p.name.startswith("make_")
     )
+    from playwright.sync_api import expect  # noqa: PLC0415 - only when run
+
     assert len(members) >= 50
     blocked: list[str] = []
     with _offline_page(blocked) as page:
@@ -293,6 +295,9 @@ def test_every_bad_file_of_the_corpus_leaves_the_app_running_and_the_case_kept(
             if upload is None:
                 continue
             uploaded += 1
+            # Each upload gets a fresh uploader (ui.state.upload_key): under load the old one
+            # can still be in the page for a moment after the run, holding the last file.
+            expect(uploader).to_have_count(1, timeout=MAP_TIMEOUT_MS)
             uploader.set_input_files(upload)
             # every bad upload says so: its report (with errors), or why it cannot be read
             said = re.compile(rf"^(Validation report: |Could not read ){re.escape(upload.name)}$")
