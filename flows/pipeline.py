@@ -15,9 +15,9 @@ MWh/yr or m3/yr), ``mode``, ``distance_m`` and ``distance_kind`` (road, geodesic
 ``confidential``, ``exchange_status`` (``new``, or the status of the exchange of the case it
 repeats: active, planned, historical); then :data:`SCORE_COLUMNS` (from :mod:`flows.scoring`):
 tonne-km, transport cost (EUR/yr) and CO2e (t/yr), avoided disposal and purchase (EUR/yr),
-avoided virgin and
-disposal CO2e (t/yr), ``net_co2e_t``, ``carbon_value_eur``, ``net_benefit_eur`` (EUR/yr),
-``break_even_km``, ``rank`` (1 = best net benefit), ``parameter_set``, ``explanation``.
+avoided virgin and disposal CO2e (t/yr), ``net_co2e_t``, ``carbon_value_eur``,
+``net_benefit_eur`` (EUR/yr), ``break_even_km``, ``rank`` (1 = best net benefit),
+``parameter_set``, ``explanation``.
 """
 
 from __future__ import annotations
