@@ -101,8 +101,11 @@ def _match(args: argparse.Namespace) -> int:
         max_km=args.max_km,
         include_inferred=args.include_inferred,
         carbon_price_eur_per_t=args.carbon_price,
+        year=args.year,
     )
     analysis = pipeline.analyse(case, network=road, options=options)
+    if analysis.year_note:
+        print(analysis.year_note)
     tier = privacy.check_tier(args.tier)
     shown = analysis.view(tier=tier)
     notes: list[str] = []
@@ -110,7 +113,10 @@ def _match(args: argparse.Namespace) -> int:
         shown, case, out, parameters=analysis.parameters, notes=notes
     )
     print(summary.summary_table(shown, analysis.totals(tier=tier)))
-    print(f"{len(analysis)} candidates ({analysis.parameter_set}, {tier} view); wrote {written}")
+    print(
+        f"{len(analysis)} candidates ({analysis.parameter_set}, reference year {analysis.year}, "
+        f"{tier} view); wrote {written}"
+    )
     for note in notes:  # what was changed to keep the file safe (formula-like text, ...)
         print(f"note: {note}")
     return EXIT_OK
@@ -215,6 +221,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="also suggest exchanges inferred from sector codes (flagged)",
     )
     match.add_argument("--carbon-price", type=float, help="EUR per t CO2e (default: the set's)")
+    match.add_argument(
+        "--year",
+        type=int,
+        help="reference year: only what exists in it is matched (default: the current year)",
+    )
     match.add_argument(
         "--out", required=True, help="target .gpkg or .parquet (GeoParquet lines), or .csv"
     )

@@ -12,7 +12,7 @@ import pandas as pd
 from datasets import reference_path
 from flows._errors import SymbioMapError
 
-DEFAULT_VERSION = "symbiomap-params 2026.1"
+DEFAULT_VERSION = "symbiomap-params 2026.2"
 
 
 class ParameterError(SymbioMapError, KeyError):

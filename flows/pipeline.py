@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from datasets import settings
-from flows import matching, privacy, scoring, summary
+from flows import matching, periods, privacy, scoring, summary
 from flows import reference as reference_data
 from flows.matching import CANDIDATE_COLUMNS
 from flows.model import Case
@@ -75,6 +75,10 @@ class AnalysisOptions:
     explain
         Build the plain-language explanation of every candidate (built on whole columns,
         about a second per million candidates; False leaves the column out).
+    year
+        Reference year: only sites and flows that exist in it are matched, and a candidate's
+        ``exchange_status`` is that of the recorded exchange in that year
+        (:mod:`flows.periods`; default: the current year).
     """
 
     max_km: float | None = None
@@ -83,6 +87,12 @@ class AnalysisOptions:
     k_nearest: int | None = settings.DEFAULT_NEAREST_PARTNERS
     carbon_price_eur_per_t: float | None = None
     explain: bool = True
+    year: int | None = None
+
+    @property
+    def reference_year(self) -> int:
+        """The year the analysis is for (``year``, or the current one)."""
+        return periods.current_year() if self.year is None else int(self.year)
 
     def match_options(self) -> matching.MatchOptions:
         """The matching part of these options."""
@@ -110,6 +120,10 @@ class Analysis:
         The options of the run.
     reference : Reference
         The reference data of the run (library, parameters, tables).
+    year : int
+        The reference year of the run.
+    year_note : str
+        What the reference year left out of the case ("" when nothing).
     """
 
     case_fingerprint: str
@@ -117,6 +131,8 @@ class Analysis:
     parameter_set: str
     options: AnalysisOptions
     reference: reference_data.Reference = field(repr=False)
+    year: int
+    year_note: str
     _candidates: pd.DataFrame = field(repr=False)
     _matched: pd.DataFrame = field(repr=False)
 
@@ -207,10 +223,13 @@ def analyse(
     report = progress or (lambda _f, _m: None)
     case_id = fingerprint(case)
     network_id = None if network is None else _network_id(network)
+    year = opts.reference_year
+    as_of = periods.in_year(case, year)
     if (
         previous is not None
         and previous.case_fingerprint == case_id
         and previous.network_fingerprint == network_id
+        and previous.year == year
         and previous.options.match_options() == opts.match_options()
         and previous.reference.library is ref.library
         and previous.reference.compatibility is ref.compatibility
@@ -218,7 +237,7 @@ def analyse(
         found = previous._matched
     else:
         found = matching.match(
-            case,
+            as_of.case,
             network=network,
             options=opts.match_options(),
             library=ref.library,
@@ -238,6 +257,8 @@ def analyse(
         parameter_set=ref.parameters.version,
         options=opts,
         reference=ref,
+        year=year,
+        year_note=as_of.note(),
         _candidates=scored,
         _matched=found,
     )

@@ -188,7 +188,7 @@ def totals(frame: pd.DataFrame, *, tier: Tier) -> summary.Totals:
     """The :class:`Totals` of scored candidates as ``tier`` may see them."""
     check_tier(tier)
     # Only the summed columns, and no explanation built for rows that are left out anyway.
-    needed = frame[["unit", "quantity", "basis", "net_co2e_t", "net_benefit_eur"]]
+    needed = frame[list(summary.TOTALS_COLUMNS)]
     counted = needed[~_secret(frame)] if tier == "public" else needed
     return summary.candidate_totals(counted, count=len(frame))
 

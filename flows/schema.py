@@ -115,6 +115,16 @@ SITES = Table(
             "park_id", "text", False, "The park the site lies in (parks.park_id).", "kalundborg"
         ),
         Column("kind", "choice", False, "What the site is.", "company", SITE_KINDS),
+        Column(
+            "status",
+            "choice",
+            False,
+            "active (default), historical (ended: give end_year) or planned (give start_year).",
+            "active",
+            STATUSES,
+        ),
+        Column("start_year", "integer", False, "First year it exists (optional).", ""),
+        Column("end_year", "integer", False, "Last year it existed (historical rows).", ""),
     ),
     aliases={
         "id": "site_id",
@@ -172,6 +182,16 @@ FLOWS = Table(
             "confidential", "boolean", False, "true hides quantities from shared views.", "false"
         ),
         Column("source", "text", False, "Where the figure comes from (sources.source_id).", ""),
+        Column(
+            "status",
+            "choice",
+            False,
+            "active (default), historical (ended: give end_year) or planned (give start_year).",
+            "active",
+            STATUSES,
+        ),
+        Column("start_year", "integer", False, "First year it exists (optional).", ""),
+        Column("end_year", "integer", False, "Last year it existed (historical rows).", ""),
     ),
     aliases={
         "site": "site_id",
@@ -181,6 +201,8 @@ FLOWS = Table(
         "qty": "quantity",
         "amount": "quantity",
         "ewc": "resource",
+        "since": "start_year",
+        "until": "end_year",
     },
 )
 
@@ -196,6 +218,7 @@ EXCHANGES = Table(
         Column("mode", "choice", True, "How it travels.", "road", MODES),
         Column("since", "integer", False, "Year the exchange started.", "1993"),
         Column("status", "choice", True, "active, historical or planned.", "active", STATUSES),
+        Column("end_year", "integer", False, "Last year of a historical exchange.", ""),
         Column("source", "text", False, "Where the facts come from (sources.source_id).", ""),
     ),
     aliases={
@@ -205,6 +228,7 @@ EXCHANGES = Table(
         "target_site": "to_site",
         "year": "since",
         "start_year": "since",
+        "until": "end_year",
     },
 )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from flows.model import Case
@@ -59,11 +60,40 @@ def exchange_totals(case: Case) -> ExchangeTotals:
     )
 
 
+SELECTION = "each supply and demand counted once, best candidates first"
+"""What the totals add up: in each group, the candidates served greedily by net benefit so that
+no supply and no demand counts twice (:func:`best_per_flow`), until the plan (allocation)
+decides which exchanges to realise."""
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Sums over one group of candidates.
+
+    Attributes
+    ----------
+    candidates : int
+        Candidates in the group.
+    count : int
+        Candidates summed (after :func:`best_per_flow`).
+    quantity : dict[str, float]
+        Canonical unit -> summed quantity.
+    net_benefit_eur : float
+        Net benefit, EUR/yr.
+    net_co2e_t : float
+        Net CO2e avoided, t/yr.
+    """
+
+    candidates: int
+    count: int
+    quantity: dict[str, float]
+    net_benefit_eur: float
+    net_co2e_t: float
+
+
 @dataclass(frozen=True)
 class Totals:
-    """Sums over a set of candidates as one tier may see them.
-
-    An upper bound: candidates compete for the same flows (an allocation decides which run).
+    """Sums over a set of candidates as one tier may see them, existing and new kept apart.
 
     Attributes
     ----------
@@ -71,47 +101,148 @@ class Totals:
         Candidates in the set.
     withheld : int
         Candidates left out of the sums because their figures are withheld for this tier.
-    quantity : dict[str, float]
-        Canonical unit -> summed quantity of the rows counted.
-    net_co2e_t : float
-        Net CO2e avoided, t/yr, over the rows counted (unknown figures count as zero).
-    net_benefit_eur : float
-        Net benefit, EUR/yr, over the rows counted (unknown figures count as zero).
-    paying_net_benefit_eur : float
-        Net benefit of the paying declared candidates counted, EUR/yr (if each were realised).
-    paying_net_co2e_t : float
-        Net CO2e of the declared candidates with a positive CO2e, t/yr.
+    new_potential : Figures
+        New opportunities (no exchange of the case links the pair): the paying declared ones,
+        :data:`SELECTION` (competing uses of one flow are never added).
+    in_place : Figures
+        Candidates that repeat an exchange in place in the reference year: the value of what
+        the cluster already does (:data:`SELECTION`), never part of ``new_potential``.
+    new : int
+        New candidates counted (paying or not).
+    planned : int
+        Candidates that repeat a recorded exchange not started in the reference year.
+    ended : int
+        Candidates that repeat a recorded exchange that ended before the reference year.
     """
 
     count: int
     withheld: int
-    quantity: dict[str, float]
-    net_co2e_t: float
-    net_benefit_eur: float
-    paying_net_benefit_eur: float
-    paying_net_co2e_t: float
+    new_potential: Figures
+    in_place: Figures
+    new: int
+    planned: int
+    ended: int
+
+
+def _ordered(quantity: dict[str, float]) -> dict[str, float]:
+    ordered = {u: quantity[u] for u in UNITS if u in quantity}
+    ordered.update({u: v for u, v in quantity.items() if u not in ordered})
+    return ordered
+
+
+def best_per_flow(frame: pd.DataFrame) -> np.ndarray:
+    """How much of each candidate to count so that no supply or demand is used twice.
+
+    The greedy choice by net benefit: the best candidate takes what its supply (site and
+    resource) and its demand (site and demanded resource) have left, min(supply left, demand
+    left), and so on down the list. Computed in rounds on whole columns: in each round every
+    candidate that is the best remaining one of both its supply and its demand is served
+    (exactly the sequential greedy's choice, ties broken by row order), then what is used up
+    is removed. A candidate that gets less than its quantity is counted pro rata.
+
+    Parameters
+    ----------
+    frame
+        Candidates with ``supply_site``, ``resource``, ``demand_site``, ``demand_resource``,
+        ``supply_quantity``, ``demand_quantity``, ``quantity`` and ``net_benefit_eur``; rows
+        without a finite net benefit or a quantity are never served.
+
+    Returns
+    -------
+    numpy.ndarray
+        Per row, the share of its quantity counted (0 to 1).
+    """
+    n = len(frame)
+    share = np.zeros(n)
+    if n == 0:
+        return share
+    benefit = frame["net_benefit_eur"].to_numpy(dtype="float64", na_value=np.nan)
+    quantity = frame["quantity"].to_numpy(dtype="float64", na_value=np.nan)
+    supply, _ = pd.factorize(
+        pd.MultiIndex.from_arrays(
+            [frame["supply_site"].astype("object"), frame["resource"].astype("object")]
+        )
+    )
+    demand, _ = pd.factorize(
+        pd.MultiIndex.from_arrays(
+            [frame["demand_site"].astype("object"), frame["demand_resource"].astype("object")]
+        )
+    )
+    left_s = np.zeros(supply.max() + 1)
+    left_s[supply] = frame["supply_quantity"].to_numpy(dtype="float64", na_value=np.nan)
+    left_d = np.zeros(demand.max() + 1)
+    left_d[demand] = frame["demand_quantity"].to_numpy(dtype="float64", na_value=np.nan)
+    # priority 0 = best; ties keep row order
+    priority = np.empty(n, dtype="int64")
+    priority[np.lexsort((np.arange(n), -np.nan_to_num(benefit, nan=-np.inf)))] = np.arange(n)
+    alive = np.isfinite(benefit) & (quantity > 0)
+    tiny = 1e-9 * np.nanmax(np.where(alive, quantity, 0.0), initial=0.0)
+    while alive.any():
+        rows = np.flatnonzero(alive)
+        mine = priority[rows]
+        best_s = np.full(len(left_s), n, dtype="int64")
+        np.minimum.at(best_s, supply[rows], mine)
+        best_d = np.full(len(left_d), n, dtype="int64")
+        np.minimum.at(best_d, demand[rows], mine)
+        take = rows[(best_s[supply[rows]] == mine) & (best_d[demand[rows]] == mine)]
+        amount = np.minimum(np.minimum(left_s[supply[take]], left_d[demand[take]]), quantity[take])
+        share[take] = amount / quantity[take]
+        left_s[supply[take]] -= amount
+        left_d[demand[take]] -= amount
+        alive[take] = False
+        alive &= (left_s[supply] > tiny) & (left_d[demand] > tiny)
+    return share
+
+
+def _figures(rows: pd.DataFrame) -> Figures:
+    share = best_per_flow(rows)
+    counted = share > 0
+    amounts = pd.Series(rows["quantity"].to_numpy(dtype="float64") * share)
+    by_unit = amounts[counted].groupby(rows["unit"].astype("object").to_numpy()[counted]).sum()
+    quantity = {str(u): float(v) for u, v in by_unit.items() if not math.isnan(float(v))}
+    return Figures(
+        candidates=len(rows),
+        count=int(counted.sum()),
+        quantity=_ordered(quantity),
+        net_benefit_eur=float(np.nansum(rows["net_benefit_eur"].to_numpy(dtype="float64") * share)),
+        net_co2e_t=float(np.nansum(rows["net_co2e_t"].to_numpy(dtype="float64") * share)),
+    )
+
+
+TOTALS_COLUMNS = (
+    "supply_site",
+    "resource",
+    "demand_site",
+    "demand_resource",
+    "unit",
+    "supply_quantity",
+    "demand_quantity",
+    "quantity",
+    "basis",
+    "exchange_status",
+    "net_co2e_t",
+    "net_benefit_eur",
+)
+"""The columns :func:`candidate_totals` reads."""
 
 
 def candidate_totals(counted: pd.DataFrame, *, count: int) -> Totals:
     """The :class:`Totals` of the candidate rows a viewer may count, out of ``count`` in all.
 
-    ``counted`` needs ``unit``, ``quantity``, ``basis``, ``net_co2e_t`` and ``net_benefit_eur``.
+    ``counted`` needs :data:`TOTALS_COLUMNS`.
     """
-    by_unit = counted.groupby(counted["unit"].astype("object"), observed=True)["quantity"].sum(
-        min_count=1
-    )
-    quantity = {str(u): float(v) for u, v in by_unit.items() if not math.isnan(float(v))}
-    ordered = {u: quantity[u] for u in UNITS if u in quantity}
-    ordered.update({u: v for u, v in quantity.items() if u not in ordered})
-    declared = counted[counted["basis"].astype("object") == "declared"]
+    status = counted["exchange_status"].astype("object").to_numpy()
+    declared = (counted["basis"].astype("object") == "declared").to_numpy()
+    paying = (counted["net_benefit_eur"] > 0).to_numpy(dtype=bool, na_value=False)
+    new = status == "new"
     return Totals(
         count=count,
         withheld=count - len(counted),
-        quantity=ordered,
-        net_co2e_t=float(counted["net_co2e_t"].sum()),
-        net_benefit_eur=float(counted["net_benefit_eur"].sum()),
-        paying_net_benefit_eur=float(declared["net_benefit_eur"].clip(lower=0).sum()),
-        paying_net_co2e_t=float(declared["net_co2e_t"].clip(lower=0).sum()),
+        new_potential=_figures(counted[new & declared & paying]),
+        in_place=_figures(counted[status == "active"]),
+        new=int(new.sum()),
+        planned=int((status == "planned").sum()),
+        ended=int((status == "historical").sum()),
     )
 
 
@@ -140,39 +271,52 @@ def summary_table(shown: pd.DataFrame, totals: Totals, *, top: int = 15) -> str:
     view = shown.assign(distance_km=shown["distance_m"] / 1000.0)[list(cols)].head(top)
     view = view.rename(columns=cols)
     text = view.to_string(index=False, float_format=lambda v: f"{v:,.1f}")
-    lines = [
-        text,
-        (
-            f"{totals.count} candidates: net benefit {totals.net_benefit_eur:,.0f} EUR/yr and "
-            f"{totals.net_co2e_t:,.0f} t CO2e/yr in all; the paying declared ones "
-            f"{totals.paying_net_benefit_eur:,.0f} EUR/yr and {totals.paying_net_co2e_t:,.0f} "
-            "t CO2e/yr (candidates compete for the same flows: an upper bound)"
-        ),
-    ]
-    if totals.withheld:
-        lines.append(
-            f"{totals.withheld} candidates involve confidential flows: their figures are "
-            "withheld and not in these totals (--tier owner shows them)"
-        )
-    if line := existing_line(shown):
-        lines.append(line)
+    lines = [text, *totals_lines(totals, withheld_hint=" (--tier owner shows them)")]
     return "\n".join(lines)
 
 
-def existing_line(candidates: pd.DataFrame) -> str:
-    """One sentence on how many candidates repeat an exchange the case already records
-    (``exchange_status``, from :func:`flows.matching.exchange_status`), or "" when none do."""
-    status = candidates["exchange_status"].astype("object")
-    repeated = status[status != "new"]
-    if repeated.empty:
-        return ""
-    counts = repeated.value_counts()
-    parts = ", ".join(
-        f"{int(counts[kind])} {kind}"
-        for kind in ("active", "planned", "historical")
-        if kind in counts
+def _money(figures: Figures) -> str:
+    amounts = ", ".join(f"{v:,.0f} {u}" for u, v in figures.quantity.items())
+    return f"{figures.net_benefit_eur:,.0f} EUR/yr and {figures.net_co2e_t:,.0f} t CO2e/yr" + (
+        f" ({amounts})" if amounts else ""
     )
-    return (
-        f"{len(repeated)} of the {len(candidates)} candidates repeat an exchange the case "
-        f"already records ({parts}); {len(candidates) - len(repeated)} are new"
-    )
+
+
+def totals_lines(totals: Totals, *, withheld_hint: str = "") -> list[str]:
+    """The totals in plain sentences, new potential and exchanges in place apart.
+
+    ``withheld_hint`` follows the sentence on withheld rows (how to see them, where that is
+    possible).
+    """
+    new, in_place = totals.new_potential, totals.in_place
+    lines = [
+        (
+            f"New potential: {new.count} exchanges, {_money(new)} ({SELECTION} among the "
+            f"{new.candidates} paying declared candidates that no recorded exchange links)"
+            if new.count
+            else f"New potential: none of the {totals.new} new candidates pays"
+        ),
+        (
+            f"In place: {in_place.candidates} candidates repeat an exchange active in the "
+            f"reference year; counting each flow once, {in_place.count} are worth "
+            f"{_money(in_place)} (not part of the new potential)"
+            if in_place.candidates
+            else "In place: no candidate repeats an exchange active in the reference year"
+        ),
+    ]
+    others = [
+        f"{count} repeat {what}"
+        for count, what in (
+            (totals.planned, "a planned exchange not started in the reference year"),
+            (totals.ended, "an exchange that ended before it"),
+        )
+        if count
+    ]
+    if others:
+        lines.append(f"Not counted: {'; '.join(others)}")
+    if totals.withheld:
+        lines.append(
+            f"{totals.withheld} candidates involve confidential flows: their figures are "
+            f"withheld and not in these totals{withheld_hint}"
+        )
+    return lines

@@ -64,6 +64,8 @@ class StateKeys:
     """Key of the optional maximum distance (km) that overrides the library's, for matching."""
     SYN_CARBON_PRICE = "syn_carbon_price"
     """Key of the carbon price (EUR/t CO2e) input."""
+    SYN_YEAR = "syn_year"
+    """Key of the reference year input (what exists in that year is matched)."""
     SYN_FAMILIES = "syn_families"
     """Key of the resource family filter (empty: every family)."""
     SYN_BASES = "syn_bases"

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-import numpy as np
 import pandas as pd
 
 from datasets.settings import InputLimits
 from flows.checks.checker import Checker, RawTable, extras_frame, finish
+from flows.checks.period import check_period
 from flows.checks.quantities import check_quantities
 from flows.checks.references import site_references
 from flows.checks.resource_column import resource_values, with_family
 from flows.resources import Vocabulary
 from flows.validation import ValidationReport
-
-_FIRST_YEAR = 1800
 
 
 def check_exchanges(
@@ -54,22 +50,7 @@ def check_exchanges(
     qty, unit, canonical, canonical_unit = check_quantities(
         checker, res, vocabulary=vocabulary, required=False, limits=limits
     )
-    since = checker.numbers("since", code="E_YEAR", what="year")
-    latest = dt.date.today().year + 50
-    bad_year = since.notna() & (~since.between(_FIRST_YEAR, latest) | (since % 1 != 0))
-    for row, value in zip(checker.rows(bad_year), since[bad_year], strict=True):
-        checker.add(
-            "error",
-            "E_YEAR",
-            f"since {value:g} is not a plausible year",
-            f"write the start year as four digits ({_FIRST_YEAR}-{latest})",
-            row=row,
-            field="since",
-        )
-    checker.keep &= ~bad_year
-    # A refused year must not reach the integer column: 1e300 (or an inf that slipped past)
-    # cannot become an Int64, and the row is dropped anyway.
-    since = since.where(~bad_year & np.isfinite(since))
+    status, since, end_year = check_period(checker, start_column="since")
     out = pd.DataFrame(
         {
             "from_site": from_site,
@@ -78,8 +59,9 @@ def check_exchanges(
             "quantity": qty,
             "unit": unit,
             "mode": checker.choice("mode").astype("string"),
-            "since": since.round().astype("Int64"),
-            "status": checker.choice("status").astype("string"),
+            "since": since,
+            "status": status,
+            "end_year": end_year,
             "source": checker.text("source"),
         }
     )

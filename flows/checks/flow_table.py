@@ -6,6 +6,7 @@ import pandas as pd
 
 from datasets.settings import InputLimits
 from flows.checks.checker import Checker, RawTable, extras_frame, finish
+from flows.checks.period import check_period
 from flows.checks.quantities import check_quantities
 from flows.checks.references import site_references
 from flows.checks.resource_column import resource_values, with_family
@@ -55,6 +56,7 @@ def check_flows(
         "temperature_c", code="E_TEMPERATURE_NOT_NUMBER", what="temperature"
     )
     _check_temperatures(checker, res, temperature, vocabulary)
+    status, start_year, end_year = check_period(checker)
     out = pd.DataFrame(
         {
             "site_id": site,
@@ -66,6 +68,9 @@ def check_flows(
             "availability": checker.text("availability"),
             "confidential": checker.booleans("confidential"),
             "source": checker.text("source"),
+            "status": status,
+            "start_year": start_year,
+            "end_year": end_year,
         }
     )
     out = pd.concat([out, extras_frame(checker)], axis=1)

@@ -8,6 +8,7 @@ import pandas as pd
 from flows import nace
 from flows.checks.checker import Checker, RawTable, extras_frame, finish, floats
 from flows.checks.geometry import clean_geometry, geometry_from_columns, geometry_from_layer
+from flows.checks.period import check_period
 from flows.validation import ValidationReport
 from geo.crs import STORAGE_CRS
 
@@ -56,6 +57,7 @@ def check_sites(
         geoms = geometry_from_columns(checker)
         explained = geoms.isna()  # every point left missing there has been reported
     geoms = clean_geometry(checker, geoms, polygonal=False, explained=explained)
+    status, start_year, end_year = check_period(checker)
     out = gpd.GeoDataFrame(
         {
             "site_id": site_id,
@@ -63,6 +65,9 @@ def check_sites(
             "nace": codes,
             "park_id": checker.text("park_id"),
             "kind": checker.choice("kind"),
+            "status": status,
+            "start_year": start_year,
+            "end_year": end_year,
         },
         geometry=geoms.set_crs(STORAGE_CRS, allow_override=True),
         crs=STORAGE_CRS,

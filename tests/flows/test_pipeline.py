@@ -15,14 +15,14 @@ import pandas as pd
 import pytest
 
 import datasets
-from flows import io, pipeline, privacy, reference, synthetic
+from flows import io, pipeline, privacy, reference, summary, synthetic
 from flows.model import Case
 
 ROOT = Path(__file__).resolve().parents[2]
 FIGURES = ("quantity", "distance_m", "net_benefit_eur", "net_co2e_t", "break_even_km")
-TOTALS = re.compile(
-    r"(\d+) candidates: net benefit ([-\d,]+) EUR/yr and ([-\d,]+) t CO2e/yr in all"
-)
+NEW_POTENTIAL = re.compile(r"New potential: (\d+) exchanges, ([-\d,]+) EUR/yr and ([-\d,]+) t CO2e")
+IN_PLACE = re.compile(r"once, (\d+) are worth ([-\d,]+) EUR/yr and ([-\d,]+) t CO2e/yr")
+COUNT = re.compile(r"^(\d+) candidates \(", re.MULTILINE)
 
 
 @pytest.fixture(scope="module")
@@ -60,11 +60,24 @@ def _assert_same(api: pd.DataFrame, cli: pd.DataFrame) -> None:
     assert (api.loc[cli.index, "rank"].to_numpy() == cli["rank"].to_numpy()).all()
 
 
-def _printed_totals(stdout: str) -> tuple[int, float, float]:
-    found = TOTALS.search(stdout)
-    assert found, stdout
-    count, eur, co2 = found.groups()
-    return int(count), float(eur.replace(",", "")), float(co2.replace(",", ""))
+def _number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def _assert_printed(stdout: str, totals: summary.Totals) -> None:
+    """The totals the command printed are the API's (new potential and in place apart)."""
+    count = COUNT.search(stdout)
+    assert count, stdout
+    assert int(count.group(1)) == totals.count
+    for pattern, figures in ((NEW_POTENTIAL, totals.new_potential), (IN_PLACE, totals.in_place)):
+        found = pattern.search(stdout)
+        if figures.count == 0:
+            assert found is None, stdout
+            continue
+        assert found, stdout
+        assert int(found.group(1)) == figures.count
+        assert _number(found.group(2)) == pytest.approx(figures.net_benefit_eur, abs=1.0)
+        assert _number(found.group(3)) == pytest.approx(figures.net_co2e_t, abs=1.0)
 
 
 @pytest.mark.parametrize("flags", [(), ("--include-inferred", "--carbon-price", "120")])
@@ -80,10 +93,8 @@ def test_cli_and_api_agree_on_kalundborg(tmp_path: Path, flags: tuple[str, ...])
     cli, stdout = _cli(path, tmp_path / "k.csv", "--tier", "owner", *flags)
     _assert_same(analysis.candidates, cli)
     totals = analysis.totals(tier="owner")
-    count, eur, co2 = _printed_totals(stdout)
-    assert count == totals.count == len(cli)
-    assert eur == pytest.approx(totals.net_benefit_eur, abs=1.0)
-    assert co2 == pytest.approx(totals.net_co2e_t, abs=1.0)
+    assert totals.count == len(cli)
+    _assert_printed(stdout, totals)
     assert set(cli["parameter_set"]) == {analysis.parameter_set}
 
 
@@ -94,11 +105,9 @@ def test_cli_and_api_agree_on_a_2000_site_case(synthetic_folder: Path, tmp_path:
     assert len(analysis) > 1_000  # a real workload, not a handful of rows
     cli, stdout = _cli(synthetic_folder, tmp_path / "s.csv", "--tier", "owner")
     _assert_same(analysis.candidates, cli)
-    count, eur, co2 = _printed_totals(stdout)
     totals = analysis.totals(tier="owner")
-    assert count == totals.count
-    assert eur == pytest.approx(totals.net_benefit_eur, abs=1.0)
-    assert co2 == pytest.approx(totals.net_co2e_t, abs=1.0)
+    assert totals.new_potential.count > 0
+    _assert_printed(stdout, totals)
 
 
 def test_analysis_records_its_inputs_and_cannot_be_changed(kalundborg: Case) -> None:
@@ -106,7 +115,7 @@ def test_analysis_records_its_inputs_and_cannot_be_changed(kalundborg: Case) -> 
     again = pipeline.analyse(kalundborg)
     assert first.case_fingerprint == again.case_fingerprint
     assert first.network_fingerprint is None
-    assert first.parameter_set == "symbiomap-params 2026.1"
+    assert first.parameter_set == "symbiomap-params 2026.2"
     moved = kalundborg.sites.copy()
     moved.geometry = moved.geometry.translate(xoff=0.01)
     assert pipeline.fingerprint(Case(sites=moved, flows=kalundborg.flows)) != first.case_fingerprint
@@ -129,7 +138,7 @@ def test_a_new_carbon_price_rescores_the_previous_search(kalundborg: Case) -> No
         kalundborg, options=pipeline.AnalysisOptions(carbon_price_eur_per_t=200.0)
     )
     assert dear._matched is base._matched  # not searched again
-    assert dear.parameter_set == "symbiomap-params 2026.1+user"
+    assert dear.parameter_set == "symbiomap-params 2026.2+user"
     a, b = dear.candidates.set_index("candidate_id"), fresh.candidates.set_index("candidate_id")
     np.testing.assert_allclose(a.loc[b.index, "net_benefit_eur"], b["net_benefit_eur"])
     # carbon price x net CO2e is exactly what changed

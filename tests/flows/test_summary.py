@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -37,11 +38,114 @@ def test_a_case_without_exchanges_moves_nothing() -> None:
     assert (totals.count, totals.active, totals.quantity, totals.unpublished) == (0, 0, {}, 0)
 
 
-def test_existing_line_counts_the_candidates_that_repeat_a_recorded_exchange() -> None:
-    statuses = ["active", "active", "historical", "new", "planned", "new"]
-    frame = pd.DataFrame({"exchange_status": pd.Categorical(statuses)})
-    assert summary.existing_line(frame) == (
-        "4 of the 6 candidates repeat an exchange the case already records "
-        "(2 active, 1 planned, 1 historical); 2 are new"
+def _greedy_by_hand(frame: pd.DataFrame) -> np.ndarray:
+    """The sequential greedy the vectorised rounds must equal: best candidate first, each
+    takes what its supply and its demand have left."""
+    left_s: dict[tuple[str, str], float] = {}
+    left_d: dict[tuple[str, str], float] = {}
+    for row in frame.itertuples():
+        left_s[(row.supply_site, row.resource)] = row.supply_quantity
+        left_d[(row.demand_site, row.demand_resource)] = row.demand_quantity
+    share = np.zeros(len(frame))
+    order = sorted(range(len(frame)), key=lambda k: (-frame["net_benefit_eur"].iloc[k], k))
+    for k in order:
+        row = frame.iloc[k]
+        s_key = (row["supply_site"], row["resource"])
+        d_key = (row["demand_site"], row["demand_resource"])
+        amount = min(left_s[s_key], left_d[d_key], row["quantity"])
+        if amount <= 1e-9 * frame["quantity"].max():
+            continue
+        share[k] = amount / row["quantity"]
+        left_s[s_key] -= amount
+        left_d[d_key] -= amount
+    return share
+
+
+def _random_candidates(seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    n_sup, n_dem, n = int(rng.integers(1, 6)), int(rng.integers(1, 6)), int(rng.integers(1, 25))
+    supply_qty = rng.choice([100.0, 250.0, 400.0], n_sup)
+    demand_qty = rng.choice([50.0, 150.0, 300.0], n_dem)
+    s = rng.integers(0, n_sup, n)
+    d = rng.integers(0, n_dem, n)
+    frame = pd.DataFrame(
+        {
+            "supply_site": [f"s{i}" for i in s],
+            "resource": "10 01 05",
+            "demand_site": [f"d{j}" for j in d],
+            "demand_resource": "10 01 05",
+            "supply_quantity": supply_qty[s],
+            "demand_quantity": demand_qty[d],
+            "quantity": np.minimum(supply_qty[s], demand_qty[d]),
+            # ties on purpose: rounded benefits make equal values common
+            "net_benefit_eur": np.round(rng.normal(1000, 800, n), -2),
+        }
     )
-    assert summary.existing_line(frame[frame["exchange_status"] == "new"]) == ""
+    return frame.drop_duplicates(["supply_site", "demand_site"]).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_best_per_flow_is_the_sequential_greedy(seed: int) -> None:
+    frame = _random_candidates(seed)
+    np.testing.assert_allclose(summary.best_per_flow(frame), _greedy_by_hand(frame))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_no_supply_or_demand_is_counted_twice(seed: int) -> None:
+    frame = _random_candidates(seed)
+    used = frame.assign(used=frame["quantity"] * summary.best_per_flow(frame))
+    by_supply = used.groupby("supply_site").agg(
+        used=("used", "sum"), cap=("supply_quantity", "first")
+    )
+    by_demand = used.groupby("demand_site").agg(
+        used=("used", "sum"), cap=("demand_quantity", "first")
+    )
+    assert (by_supply["used"] <= by_supply["cap"] + 1e-9).all()
+    assert (by_demand["used"] <= by_demand["cap"] + 1e-9).all()
+
+
+def test_one_supply_split_between_its_demands_counts_once() -> None:
+    # a lake's 4 million m3/yr of surface water, one summed supply, and three users: the two
+    # best get what they ask, the third what is left (pro rata), nothing is counted twice
+    frame = pd.DataFrame(
+        {
+            "supply_site": ["lake"] * 3,
+            "resource": "surface-water",
+            "demand_site": ["refinery", "power", "pharma"],
+            "demand_resource": "process-water",
+            "supply_quantity": 4e6,
+            "demand_quantity": [1e6, 1.5e6, 2.5e6],
+            "quantity": [1e6, 1.5e6, 2.5e6],
+            "net_benefit_eur": [3e6, 2e6, 1e6],
+        }
+    )
+    np.testing.assert_allclose(summary.best_per_flow(frame), [1.0, 1.0, 1.5 / 2.5])
+
+
+def test_totals_keep_new_potential_and_exchanges_in_place_apart() -> None:
+    frame = pd.DataFrame(
+        {
+            "supply_site": ["a", "a", "b", "c", "d"],
+            "resource": ["heat", "heat", "steam", "10 01 05", "10 01 05"],
+            "demand_site": ["x", "y", "x", "z", "z"],
+            "demand_resource": ["heat", "heat", "heat", "10 01 05", "10 01 05"],
+            "unit": ["MWh/yr", "MWh/yr", "MWh/yr", "t/yr", "t/yr"],
+            "supply_quantity": [100.0, 100.0, 50.0, 10.0, 10.0],
+            "demand_quantity": [100.0, 80.0, 100.0, 10.0, 10.0],
+            "quantity": [100.0, 80.0, 50.0, 10.0, 10.0],
+            "basis": "declared",
+            "exchange_status": ["active", "new", "new", "historical", "new"],
+            "net_co2e_t": [20.0, 16.0, 10.0, 1.0, 2.0],
+            "net_benefit_eur": [500.0, 400.0, 300.0, 50.0, -5.0],
+        }
+    )
+    totals = summary.candidate_totals(frame, count=len(frame))
+    # a's heat serves x in place: the new candidates a>y and b>x compete with nothing new,
+    # they are counted in the new potential; d>z does not pay
+    assert totals.in_place == summary.Figures(1, 1, {"MWh/yr": 100.0}, 500.0, 20.0)
+    assert totals.new_potential == summary.Figures(2, 2, {"MWh/yr": 130.0}, 700.0, 26.0)
+    assert (totals.new, totals.planned, totals.ended) == (3, 0, 1)
+    lines = summary.totals_lines(totals)
+    assert lines[0].startswith("New potential: 2 exchanges, 700 EUR/yr and 26 t CO2e/yr")
+    assert "In place: 1 candidates repeat an exchange active" in lines[1]
+    assert lines[2] == "Not counted: 1 repeat an exchange that ended before it"

@@ -368,15 +368,16 @@ def test_values_under_a_column_without_name_are_not_lost_unseen(
     mini_xlsx: bytes, tmp_path: Path
 ) -> None:
     def note(book: Workbook) -> None:
-        book["flows"]["L4"] = "ask Jens"
-        book["flows"]["L6"] = "check"
-        book["flows"].merge_cells("M2:N3")  # beside the table: not the case's business
+        # the flows sheet fills A to L (status, start_year, end_year last)
+        book["flows"]["N4"] = "ask Jens"
+        book["flows"]["N6"] = "check"
+        book["flows"].merge_cells("O2:P3")  # beside the table: not the case's business
 
     result = case_io.load_case(_edited(mini_xlsx, tmp_path, note))
     assert result.case is not None, result.report.format()
     finding = next(f for f in result.report if f.code == "W_XLSX_UNNAMED_COLUMN")
     assert (finding.severity, finding.layer, finding.row) == ("warning", "flows", 4)
-    assert "column L holds values (first in row 4: 'ask Jens') but has no name" in finding.message
+    assert "column N holds values (first in row 4: 'ask Jens') but has no name" in finding.message
 
 
 def test_a_member_that_cannot_be_unpacked_is_unreadable(mini_xlsx: bytes, tmp_path: Path) -> None:

@@ -199,11 +199,11 @@ def test_a_carbon_price_change_rescores_without_matching_again(
     assert set(after.index) == set(before.index)
     assert _metrics(page)["EUR/yr"] != eur_before
     assert _metrics(page)["t CO2e/yr"] == co2_before
-    assert (after["parameter_set"] == "symbiomap-params 2026.1+user").all()
+    assert (after["parameter_set"] == "symbiomap-params 2026.2+user").all()
     paying = before["net_co2e_t"] > 0
     gain = after.loc[before.index, "net_benefit_eur"] - before["net_benefit_eur"]
     assert (gain[paying] > 0).all()
-    version = escape_markdown("symbiomap-params 2026.1+user")
+    version = escape_markdown("symbiomap-params 2026.2+user")
     assert any(version in c.value for c in page.caption)
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 from streamlit_folium import st_folium
 
-from flows import privacy
+from flows import periods, privacy, summary
 from flows.pipeline import Analysis, AnalysisOptions
 from flows.resources import FAMILIES
 from ui import synergies
@@ -46,8 +46,9 @@ def _suggest_box() -> None:
 
 
 def _controls(params: ParameterSet) -> AnalysisOptions:
-    """The analysis options: inferred candidates, one distance limit, the carbon price."""
-    inferred_col, km_col, price_col = st.columns(3)
+    """The analysis options: inferred candidates, one distance limit, the carbon price, the
+    reference year."""
+    inferred_col, km_col, price_col, year_col = st.columns(4)
     include_inferred = inferred_col.checkbox(
         "Include inferred candidates",
         key=StateKeys.SYN_INFERRED,
@@ -70,10 +71,21 @@ def _controls(params: ParameterSet) -> AnalysisOptions:
         key=StateKeys.SYN_CARBON_PRICE,
         help="Candidates are valued at this price; each price is computed once per session.",
     )
+    year = year_col.number_input(
+        "Reference year",
+        min_value=periods.FIRST_YEAR,
+        max_value=periods.current_year() + 50,
+        value=periods.current_year(),
+        step=1,
+        key=StateKeys.SYN_YEAR,
+        help="Only sites and flows that exist in this year are matched; historical and planned "
+        "ones count in the years of their period.",
+    )
     return AnalysisOptions(
         max_km=max_km,
         include_inferred=include_inferred,
         carbon_price_eur_per_t=float(carbon_price),
+        year=int(year),
     )
 
 
@@ -177,27 +189,21 @@ def _table(filtered: pd.DataFrame, case: Case) -> list[str]:
 
 
 def _kpis(frame: pd.DataFrame, *, selected: bool, tier: privacy.Tier) -> None:
-    """Totals of the selected candidates, or of every filtered one."""
+    """Totals of the selected candidates, or of every filtered one: new potential and the
+    exchanges already in place, apart."""
     total = synergies.totals(frame, tier=tier)
     what = "selected" if selected else "in the table"
     st.markdown(f"**Totals of the {total.count:,} candidates {what}**")
-    cells = [
-        *((unit, f"{value:,.0f}") for unit, value in total.quantity.items()),
-        ("t CO2e/yr", f"{total.net_co2e_t:,.0f}"),
-        ("EUR/yr", f"{total.net_benefit_eur:,.0f}"),
-    ]
-    for column, (label, value) in zip(st.columns(len(cells)), cells, strict=True):
-        column.metric(label, value)
-    st.caption(
-        "Candidates compete for the same flows, so these totals are an upper bound: not every "
-        "candidate can be realised at once."
-        + (
-            f" {total.withheld:,} candidates involve confidential flows: their figures are "
-            "withheld and not in these totals."
-            if total.withheld
-            else ""
-        )
-    )
+    for heading, figures in (("New potential", total.new_potential), ("In place", total.in_place)):
+        cells = [
+            (heading, f"{figures.count:,}"),
+            *((unit, f"{value:,.0f}") for unit, value in figures.quantity.items()),
+            ("t CO2e/yr", f"{figures.net_co2e_t:,.0f}"),
+            ("EUR/yr", f"{figures.net_benefit_eur:,.0f}"),
+        ]
+        for column, (label, value) in zip(st.columns(len(cells)), cells, strict=True):
+            column.metric(label, value)
+    st.caption(" ".join(f"{line}." for line in summary.totals_lines(total)))
 
 
 def _downloads(frame: pd.DataFrame, case: Case, params: ParameterSet) -> None:
@@ -250,6 +256,8 @@ st.caption(
     )
 )
 analysis = _find(case, options)
+if analysis.year_note:
+    st.caption(escape_markdown(analysis.year_note[:1].upper() + analysis.year_note[1:]) + ".")
 params = analysis.parameters
 scored = analysis.view(tier=tier)  # every table, total, map and file below shows this view
 if scored.empty:
