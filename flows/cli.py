@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flows._errors import CaseReadError, CaseWriteError, ResourceError, SymbioMapError
+from geo.cli import add_vehicle_options
 
 if TYPE_CHECKING:
     from flows.model import Case
@@ -84,6 +85,7 @@ def _template(args: argparse.Namespace) -> int:
 
 def _match(args: argparse.Namespace) -> int:
     from flows import exports, pipeline, privacy, summary  # noqa: PLC0415 - heavier imports
+    from geo import cli as geo_cli  # noqa: PLC0415
     from geo import network as geo_network  # noqa: PLC0415
     from geo.routing import RoadNetwork  # noqa: PLC0415
 
@@ -96,7 +98,10 @@ def _match(args: argparse.Namespace) -> int:
         return case
     road = None
     if args.network:
-        road = RoadNetwork.from_graph(geo_network.open_network(args.network))
+        # Freight goes by ways a lorry may use; pipes along roads use the whole graph.
+        road = RoadNetwork.from_graph(
+            geo_network.open_network(args.network), vehicle=geo_cli.vehicle_from_args(args)
+        )
     options = pipeline.AnalysisOptions(
         max_km=args.max_km,
         include_inferred=args.include_inferred,
@@ -221,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="also suggest exchanges inferred from sector codes (flagged)",
     )
     match.add_argument("--carbon-price", type=float, help="EUR per t CO2e (default: the set's)")
+    add_vehicle_options(match)
     match.add_argument(
         "--year",
         type=int,

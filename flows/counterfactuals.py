@@ -27,21 +27,9 @@ from datasets import reference_path
 from flows import resources
 from flows._errors import SymbioMapError
 from flows.parameters import ParameterSet
+from flows.schema import COUNTERFACTUAL_ROUTES
 
-ROUTES = (
-    "landfill-inert",
-    "landfill-nonhazardous",
-    "landfill-hazardous",
-    "incineration-energy-recovery",
-    "incineration",
-    "co-incineration",
-    "land-spreading",
-    "anaerobic-digestion",
-    "composting",
-    "wastewater-treatment",
-    "sold-as-product",
-    "none",
-)
+ROUTES = COUNTERFACTUAL_ROUTES
 """Every counterfactual route; ``none`` means released at no cost (surplus heat, clean water)."""
 
 ROUTE_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType(

@@ -13,24 +13,26 @@ import pyarrow.compute as pc
 
 from flows import library as synergy_library
 from flows import reference as reference_data
-from flows import resources
+from flows import resources, states
 from flows.model import Case
+from flows.pipes import PipeParameters
 from flows.resources import Vocabulary
 from geo import distance as distance_module
 from geo import proximity
 from geo.modes import MODES, ModeFactor
 from geo.routing import RoadNetwork
 
-DEFAULT_MAX_KM_BY_FAMILY = {
-    "heat": 10.0,
-    "water": 20.0,
-    "gas": 30.0,
-    "energy": 10.0,
+DEFAULT_MAX_KM_BY_MODE: dict[str, float | dict[str, float]] = {
+    "pipeline": {"heat": 10.0, "water": 20.0, "gas": 30.0, "energy": 10.0},
+    "road": 100.0,
+    "rail": 300.0,
+    "inland-waterway": 300.0,
+    "sea": 500.0,
 }
-"""Economic distance where the library has no figure for a resource (solids: 100 km)."""
-DEFAULT_MAX_KM = 100.0
-DEFAULT_MODE_BY_FAMILY = {"heat": "pipeline", "water": "pipeline", "gas": "pipeline"}
-"""Typical mode where the library has none (everything else travels by road)."""
+"""Economic distance by mode (and, for pipes, by family) where the library has no row of that
+resource and mode: SymbioMap estimates, the orders of magnitude of the library's own rows
+(``datasets/synergy_library.md``); a pipe's economics are scored from the pipe model."""
+
 
 CANDIDATE_COLUMNS = (
     "candidate_id",
@@ -55,12 +57,17 @@ CANDIDATE_COLUMNS = (
     "distance_m",
     "duration_s",
     "distance_kind",
+    "route_note",
     "geodesic_m",
     "supply_park",
     "demand_park",
     "cross_park",
     "confidential",
     "exchange_status",
+    "supply_kind",
+    "counterfactual",
+    "country",
+    "demand_kind",
 )
 
 
@@ -80,38 +87,52 @@ class MatchOptions:
         Keep, for every supply, its ``k_nearest`` nearest compatible demands within the
         distance, and for every demand its nearest supplies (the union): a short list that
         grows linearly with the case. None keeps every pair within the distance.
+    approach_k
+        Heat and steam serve a demand only if the supply is at least this much hotter (K):
+        the approach temperature of the heat exchanger between them (None: the pipe
+        parameter set's ``heat.approach_temperature_k``).
     """
 
     max_km: float | None = None
     include_inferred: bool = False
     max_access_m: float = 1_000.0
     k_nearest: int | None = 5
+    approach_k: float | None = None
 
 
-def resource_defaults(lib: pd.DataFrame) -> pd.DataFrame:
-    """Per resource: economic distance (median of the library rows) and most common mode."""
+def resource_defaults(lib: pd.DataFrame, *, words: Vocabulary | None = None) -> pd.DataFrame:
+    """Per resource: the mode it travels by and that mode's economic distance.
+
+    The mode is the most common one among the resource's library rows that its physical state
+    allows (:mod:`flows.states`: no solid by pipeline, no heat by truck), else the state's
+    default; the distance is the median of the library rows *of that mode* (a sea row and a
+    pipeline row are never averaged), else :data:`DEFAULT_MAX_KM_BY_MODE`.
+    """
+    words = words if words is not None else reference_data.default().vocabulary
     rows = lib.dropna(subset=["resource"])
-    grouped = rows.groupby("resource")
-    return pd.DataFrame(
-        {
-            "max_distance_km": grouped["max_distance_km"].median(),
-            "mode": grouped["mode"].agg(
-                lambda m: m[m != ""].mode().iloc[0] if (m != "").any() else ""
-            ),
-        }
-    )
+    out: dict[str, tuple[float, str]] = {}
+    for resource, group in rows.groupby("resource", sort=True):
+        allowed = states.allowed_modes(str(resource), vocabulary=words)
+        modes = group["mode"][group["mode"].isin(allowed)]
+        mode = str(modes.mode().iloc[0]) if len(modes) else allowed[0]
+        km = group.loc[group["mode"] == mode, "max_distance_km"].median()
+        out[str(resource)] = (float(km), mode)
+    return pd.DataFrame.from_dict(out, orient="index", columns=["max_distance_km", "mode"])
+
+
+def _default_mode(resource: str, defaults: pd.DataFrame, words: Vocabulary) -> str:
+    if resource in defaults.index:
+        return str(defaults.at[resource, "mode"])
+    return states.allowed_modes(resource, vocabulary=words)[0]
 
 
 def _default_km(resource: str, defaults: pd.DataFrame, words: Vocabulary) -> float:
     if resource in defaults.index and pd.notna(defaults.at[resource, "max_distance_km"]):
         return float(defaults.at[resource, "max_distance_km"])
-    return DEFAULT_MAX_KM_BY_FAMILY.get(words.family_of(resource), DEFAULT_MAX_KM)
-
-
-def _default_mode(resource: str, defaults: pd.DataFrame, words: Vocabulary) -> str:
-    if resource in defaults.index and defaults.at[resource, "mode"]:
-        return str(defaults.at[resource, "mode"])
-    return DEFAULT_MODE_BY_FAMILY.get(words.family_of(resource), "road")
+    by_mode = DEFAULT_MAX_KM_BY_MODE[_default_mode(resource, defaults, words)]
+    if isinstance(by_mode, dict):
+        return float(by_mode.get(words.family_of(resource), 10.0))
+    return float(by_mode)
 
 
 _UNITS = ("t/yr", "MWh/yr", "m3/yr")
@@ -250,6 +271,7 @@ def match(
     compatibility: Mapping[str, tuple[str, ...]] | None = None,
     vocabulary: Vocabulary | None = None,
     circuity: Mapping[str, ModeFactor] | None = None,
+    pipes: PipeParameters | None = None,
     progress: Callable[[float, str], None] | None = None,
 ) -> pd.DataFrame:
     """Find candidate exchanges in a case.
@@ -281,6 +303,8 @@ def match(
     circuity
         Circuity factors per mode for distances not measured on a network (default: the
         bundled ones).
+    pipes
+        Pipe parameters, for the heat exchangers' approach temperature (default: bundled).
     progress
         Called with (fraction done, what is happening) for long runs.
 
@@ -298,7 +322,7 @@ def match(
     lib, compat = library, compatibility
     words = vocabulary if vocabulary is not None else reference_data.default().vocabulary
     circuity = circuity if circuity is not None else reference_data.default().circuity
-    defaults = resource_defaults(lib)
+    defaults = resource_defaults(lib, words=words)
     report = progress or (lambda _f, _m: None)
     report(0.0, "collecting supplies and demands")
     vocab = _Vocabulary.of(case, lib, compat)
@@ -310,8 +334,15 @@ def match(
         inferred_supplies = inferred_demands = supplies.iloc[0:0]
     report(0.2, "finding pairs within each resource's economic distance")
     groups = [(supplies, demands), (supplies, inferred_demands), (inferred_supplies, demands)]
+    approach_k = (
+        opts.approach_k
+        if opts.approach_k is not None
+        else (pipes or reference_data.default().pipes)["heat.approach_temperature_k"]
+    )
     found = [
-        _pairs(s, d, defaults, opts, vocab, words=words) for s, d in groups if len(s) and len(d)
+        _pairs(s, d, defaults, opts, vocab, words=words, approach_k=approach_k)
+        for s, d in groups
+        if len(s) and len(d)
     ]
     found = [f for f in found if len(f["s_site"])]
     if not found:
@@ -320,8 +351,39 @@ def match(
     report(0.5, f"measuring {len(pairs['s_site']):,} candidate pairs")
     out = _measure(case, pairs, network, opts, vocab, words=words, circuity=circuity)
     out["exchange_status"] = exchange_status(out, case.exchanges)
+    out = out.assign(**_supply_attributes(case, out))
     report(1.0, f"{len(out):,} candidates")
     return out[list(CANDIDATE_COLUMNS)]
+
+
+def _supply_attributes(case: Case, out: pd.DataFrame) -> dict[str, pd.Categorical]:
+    """What scoring needs to know of each candidate's flows and sites: the supply's kind and
+    counterfactual override (the first given among the site's flows of that resource), the
+    supply site's country (else the case's) and what the receiving site is."""
+    flows = case.flows[case.flows["direction"] == "supply"]
+    columns = {}
+    key = pd.MultiIndex.from_arrays(
+        [out["supply_site"].astype("object"), out["resource"].astype("object")]
+    )
+    for column in ("supply_kind", "counterfactual"):
+        values = flows[column] if column in flows.columns else pd.Series(pd.NA, index=flows.index)
+        given = pd.DataFrame(
+            {"site_id": flows["site_id"], "resource": flows["resource"], "value": values}
+        ).dropna(subset=["value"])
+        first = given.drop_duplicates(["site_id", "resource"]).set_index(["site_id", "resource"])
+        found = first["value"].reindex(key).to_numpy(dtype=object)
+        columns[column] = pd.Categorical(np.where(pd.isna(found), None, found))
+    sites = case.sites.set_index("site_id")
+    fallback = str(case.metadata.get("country") or "").strip().upper() or None
+    country = (
+        sites["country"] if "country" in sites.columns else pd.Series(pd.NA, index=sites.index)
+    )
+    of_supply = country.reindex(out["supply_site"].astype("object")).to_numpy(dtype=object)
+    columns["country"] = pd.Categorical(np.where(pd.isna(of_supply), fallback, of_supply))
+    kind = sites["kind"] if "kind" in sites.columns else pd.Series(pd.NA, index=sites.index)
+    of_demand = kind.reindex(out["demand_site"].astype("object")).to_numpy(dtype=object)
+    columns["demand_kind"] = pd.Categorical(np.where(pd.isna(of_demand), None, of_demand))
+    return columns
 
 
 EXCHANGE_STATUSES = ("new", "active", "historical", "planned")
@@ -370,6 +432,7 @@ def _pairs(
     vocab: _Vocabulary,
     *,
     words: Vocabulary,
+    approach_k: float = 0.0,
 ) -> dict[str, np.ndarray]:
     compat = vocab.compatibility
     names = vocab.resources
@@ -395,7 +458,9 @@ def _pairs(
         keep &= (s_unit == d_unit) | (s_unit < 0) | (d_unit < 0)
         if words.needs_temperature(resource):
             # an undeclared (inferred) temperature is not a reason to drop the pair
-            keep &= ~(sup["temperature_c"].to_numpy()[i] < dem["temperature_c"].to_numpy()[j])
+            keep &= ~(
+                sup["temperature_c"].to_numpy()[i] < dem["temperature_c"].to_numpy()[j] + approach_k
+            )
         i, j, metres = i[keep], j[keep], metres[keep]
         if len(i) == 0:
             continue
@@ -493,6 +558,7 @@ def _measure(
     """Distances of the short list, per mode, with their kind; drop pairs beyond the limit."""
     n = len(pairs["s_site"])
     distance, duration = np.full(n, np.nan), np.full(n, np.nan)
+    note = np.full(n, None, dtype=object)
     kind = np.zeros(n, dtype="int8")
     geometry = case.sites.geometry.reset_index(drop=True)
     for code in np.unique(pairs["mode"]):
@@ -510,6 +576,7 @@ def _measure(
         )
         distance[rows] = measured["distance_m"]
         duration[rows] = measured["duration_s"]
+        note[rows] = np.asarray(measured["route_note"], dtype=object)
         kind[rows] = measured["distance_kind"].codes
     keep = distance <= pairs["max_km"] * 1000.0
     order = np.lexsort((pairs["res"][keep], pairs["d_site"][keep], pairs["s_site"][keep]))
@@ -551,6 +618,7 @@ def _measure(
             "distance_m": distance[pick],
             "duration_s": duration[pick],
             "distance_kind": cat(kind[pick], distance_module.DISTANCE_KINDS),
+            "route_note": pd.Categorical(note[pick]),
             "geodesic_m": p["geodesic"],
             "supply_park": cat(s_park, list(vocab.park_ids)),
             "demand_park": cat(d_park, list(vocab.park_ids)),

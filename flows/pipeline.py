@@ -233,6 +233,7 @@ def analyse(
         and previous.options.match_options() == opts.match_options()
         and previous.reference.library is ref.library
         and previous.reference.compatibility is ref.compatibility
+        and previous.reference.pipes is ref.pipes
     ):
         found = previous._matched
     else:
@@ -244,17 +245,24 @@ def analyse(
             compatibility=ref.compatibility,
             vocabulary=ref.vocabulary,
             circuity=ref.circuity,
+            pipes=ref.pipes,
             progress=lambda f, m: report(0.9 * f, m),
         )
     report(0.9, f"scoring {len(found):,} candidates")
     scored = scoring.score(
-        found, ref.parameters, ref.library, substitutes=ref.substitutes, explain=opts.explain
+        found,
+        ref.parameters,
+        ref.library,
+        substitutes=ref.substitutes,
+        counterfactuals=ref.counterfactuals,
+        pipe_parameters=ref.pipes,
+        explain=opts.explain,
     )
     report(1.0, f"{len(scored):,} candidates")
     return Analysis(
         case_fingerprint=case_id,
         network_fingerprint=network_id,
-        parameter_set=ref.parameters.version,
+        parameter_set=ref.version,
         options=opts,
         reference=ref,
         year=year,
@@ -267,4 +275,5 @@ def analyse(
 def _network_id(network: RoadNetwork) -> str:
     # A RoadNetwork is immutable and built once per graph: its identity plus its size names it
     # within a process (comparing two runs on the same loaded network).
-    return f"road-network:{id(network):x}:{len(network.node_ids)} nodes"
+    vehicle = "" if network.vehicle is None else f"; {network.vehicle.describe()}"
+    return f"road-network:{id(network):x}:{len(network.node_ids)} nodes{vehicle}"

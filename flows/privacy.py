@@ -37,7 +37,7 @@ from flows import summary
 from flows._errors import SymbioMapError
 from flows.frames import arrow_text, fixed
 from flows.model import Case
-from flows.scoring import SCORE_COLUMNS
+from flows.scoring import SCORE_COLUMNS, TEXT_SCORE_COLUMNS
 
 Tier = Literal["owner", "public"]
 TIERS: tuple[Tier, ...] = get_args(Tier)
@@ -53,7 +53,11 @@ WITHHELD_COLUMNS = (
     "supply_quantity",
     "demand_quantity",
     "quantity",
-    *(c for c in SCORE_COLUMNS if c not in {"rank", "parameter_set", "explanation"}),
+    *(
+        c
+        for c in SCORE_COLUMNS
+        if c not in {"rank", "parameter_set", "explanation", *TEXT_SCORE_COLUMNS}
+    ),
 )
 """Candidate columns withheld in ``public`` for rows that involve a confidential flow: the
 quantities and every figure scoring adds (a new score column is withheld unless listed here as
@@ -104,6 +108,10 @@ def candidates(frame: Frame, *, tier: Tier) -> Frame:
     for col in WITHHELD_COLUMNS:
         if col in out:
             out[col] = out[col].astype("float64").mask(secret)
+    # What limits a candidate depends on its quantity (a small heat flow is limited by its
+    # losses): withheld too. The counterfactual depends on the resource and country only.
+    if "limited_by" in out:
+        out["limited_by"] = out["limited_by"].astype("object").mask(secret)
     if "explanation" in out:
         text = pa.array(out["explanation"].astype("str"), pa.large_string())
         withheld = _withheld_lines(out.loc[secret])

@@ -24,7 +24,9 @@ import pandas as pd
 from datasets import reference_path
 from flows import library as synergy_library
 from flows import resources
+from flows.counterfactuals import CounterfactualTable, load_counterfactuals
 from flows.parameters import ParameterSet, load_parameters
+from flows.pipes import PipeParameters, load_pipe_parameters
 from geo import modes
 
 
@@ -95,6 +97,11 @@ class Reference:
         Route length over geodesic length per transport mode.
     vocabulary : Vocabulary
         The EWC list and the carriers resources are named with.
+    counterfactuals : CounterfactualTable
+        What a supply would become without the exchange, per country, with the legal bans and
+        the supply kinds (``counterfactuals.csv``, ``route_bans.csv``, ``supply_kinds.csv``).
+    pipes : PipeParameters
+        Pipe sizing, the Hotmaps and THERMOS cost models, losses, pumping (``pipe_costs.csv``).
     """
 
     library: pd.DataFrame
@@ -103,11 +110,14 @@ class Reference:
     substitutes: tuple[Substitute, ...]
     circuity: Mapping[str, modes.ModeFactor]
     vocabulary: resources.Vocabulary
+    counterfactuals: CounterfactualTable
+    pipes: PipeParameters
 
     def with_overrides(
         self,
         *,
         parameters: Mapping[str, float] | None = None,
+        pipes: Mapping[str, float] | None = None,
         circuity: Mapping[str, float] | None = None,
         library: pd.DataFrame | None = None,
     ) -> Reference:
@@ -122,8 +132,12 @@ class Reference:
             Mode -> new circuity factor.
         library
             Another synergy library (already loaded and checked).
+        pipes
+            Pipe parameter key -> new value (the pipe set's version gains ``+user``).
         """
         changed = self
+        if pipes:
+            changed = replace(changed, pipes=changed.pipes.with_overrides(pipes))
         if parameters:
             changed = replace(changed, parameters=changed.parameters.with_overrides(parameters))
         if circuity:
@@ -140,8 +154,8 @@ class Reference:
 
     @property
     def version(self) -> str:
-        """The parameter set's version, recorded with every result."""
-        return self.parameters.version
+        """The versions of the parameter and pipe sets, recorded with every result."""
+        return f"{self.parameters.version}; {self.pipes.version}"
 
 
 def load(
@@ -153,6 +167,8 @@ def load(
     ewc_path: str | os.PathLike[str] | None = None,
     carriers_path: str | os.PathLike[str] | None = None,
     circuity_path: str | os.PathLike[str] | None = None,
+    counterfactuals_path: str | os.PathLike[str] | None = None,
+    pipes_path: str | os.PathLike[str] | None = None,
 ) -> Reference:
     """Read a reference bundle (each table from its bundled file unless a path is given).
 
@@ -169,6 +185,8 @@ def load(
         substitutes=read_substitutes(substitution_path),
         circuity=MappingProxyType(modes.read_factors(circuity_path)),
         vocabulary=vocabulary,
+        counterfactuals=load_counterfactuals(counterfactuals_path),
+        pipes=load_pipe_parameters(pipes_path),
     )
 
 

@@ -27,6 +27,34 @@ PARK_KINDS = ("business-park", "port", "hub", "industrial-area", "urban-area", "
 DIRECTIONS = ("supply", "demand")
 MODES = ("road", "rail", "inland-waterway", "sea", "pipeline")
 STATUSES = ("active", "historical", "planned")
+SUPPLY_KINDS = (
+    "waste",
+    "by-product",
+    "surplus-energy",
+    "produced",
+    "produced-chp",
+    "produced-chp-biomass",
+    "produced-heat-pump",
+)
+"""What a supply is (``datasets/reference/supply_kinds.csv``): a waste avoids its counterfactual
+treatment; a by-product is already sold (only the price difference counts); surplus energy would
+be released; a produced supply (a boiler's, a CHP's, a heat pump's) carries its production cost
+and emissions."""
+COUNTERFACTUAL_ROUTES = (
+    "landfill-inert",
+    "landfill-nonhazardous",
+    "landfill-hazardous",
+    "incineration-energy-recovery",
+    "incineration",
+    "co-incineration",
+    "land-spreading",
+    "anaerobic-digestion",
+    "composting",
+    "wastewater-treatment",
+    "sold-as-product",
+    "none",
+)
+"""Routes a supply would take without the exchange (``datasets/reference/counterfactuals.csv``)."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +144,13 @@ SITES = Table(
         ),
         Column("kind", "choice", False, "What the site is.", "company", SITE_KINDS),
         Column(
+            "country",
+            "text",
+            False,
+            "ISO 3166 alpha-2 country (default: the case's metadata country).",
+            "DK",
+        ),
+        Column(
             "status",
             "choice",
             False,
@@ -192,6 +227,22 @@ FLOWS = Table(
         ),
         Column("start_year", "integer", False, "First year it exists (optional).", ""),
         Column("end_year", "integer", False, "Last year it existed (historical rows).", ""),
+        Column(
+            "supply_kind",
+            "choice",
+            False,
+            "Supplies: waste (default), by-product, surplus-energy, produced, produced-chp...",
+            "",
+            SUPPLY_KINDS,
+        ),
+        Column(
+            "counterfactual",
+            "choice",
+            False,
+            "Supplies: the route it takes without the exchange (default: the country's table).",
+            "",
+            COUNTERFACTUAL_ROUTES,
+        ),
     ),
     aliases={
         "site": "site_id",

@@ -22,10 +22,32 @@ from geo._errors import (
 )
 
 if TYPE_CHECKING:
-    from geo import cli, crs, distance, geodesy, modes, network, osm, proximity, routing
+    from geo import (
+        cli,
+        crs,
+        distance,
+        geodesy,
+        modes,
+        network,
+        osm,
+        proximity,
+        routing,
+        vehicles,
+    )
 
 _SUBMODULES = frozenset(
-    {"cli", "crs", "distance", "geodesy", "modes", "network", "osm", "proximity", "routing"}
+    {
+        "cli",
+        "crs",
+        "distance",
+        "geodesy",
+        "modes",
+        "network",
+        "osm",
+        "proximity",
+        "routing",
+        "vehicles",
+    }
 )
 
 __all__ = [
@@ -45,6 +67,7 @@ __all__ = [
     "osm",
     "proximity",
     "routing",
+    "vehicles",
 ]
 
 

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     import geopandas as gpd
     import networkx as nx
 
+    from geo.vehicles import VehicleProfile
+
 # The commands import osmnx, networkx and geopandas themselves, so `--help` starts at once.
 
 EXIT_OK = 0
@@ -266,6 +268,17 @@ def _run_distances(args: argparse.Namespace) -> int:
         )
         raise PointsFileError(msg)
     road = RoadNetwork.from_graph(network.open_network(args.network)) if args.network else None
+    vehicle = vehicle_from_args(args)
+    if road is not None and vehicle is not None and args.mode == "road":
+        closed = road.closed_edges(vehicle)
+        road = road.restricted_to(vehicle)
+        tags = closed["reason"].str.split(r"[ =]", n=1).str[0]
+        reasons = tags.value_counts().sort_index().sort_values(ascending=False, kind="stable")
+        detail = ", ".join(f"{n} {tag}" for tag, n in reasons.items())
+        print(
+            f"truck restrictions ({vehicle.describe()}): {len(closed):,} directed road edges "
+            f"closed ({detail or 'none'})"
+        )
     table = distance.od_table(
         sites,
         network=road,
@@ -287,7 +300,75 @@ def _run_distances(args: argparse.Namespace) -> int:
     print(f"{len(table)} site pairs by {args.mode} ({detail or 'none'}); wrote {out}")
     if road is None and args.mode == "road":
         print("note: no --network given, road distances are estimated from geodesic distances")
+    no_legal = int((table["route_note"] == distance.NOTE_NO_TRUCK_ROUTE).sum())
+    if no_legal:
+        print(
+            f"note: {no_legal} pairs have no truck-legal route and are estimated "
+            f"(route_note '{distance.NOTE_NO_TRUCK_ROUTE}')"
+        )
     return EXIT_OK
+
+
+def vehicle_from_args(args: argparse.Namespace) -> VehicleProfile | None:
+    """The lorry of ``distances``' options, or None with ``--no-truck-restrictions``."""
+    from geo.vehicles import DEFAULT_PROFILE, VehicleProfile  # noqa: PLC0415
+
+    if args.no_truck_restrictions:
+        return None
+    given = {
+        "gross_weight_t": args.vehicle_weight_t,
+        "height_m": args.vehicle_height_m,
+        "length_m": args.vehicle_length_m,
+        "width_m": args.vehicle_width_m,
+        "axle_load_t": args.vehicle_axle_load_t,
+    }
+    chosen = {key: value for key, value in given.items() if value is not None}
+    if not chosen and not args.no_access_only_ways:
+        return DEFAULT_PROFILE
+    return VehicleProfile(
+        **{key: getattr(DEFAULT_PROFILE, key) for key in given} | chosen,
+        destination_allowed=not args.no_access_only_ways,
+        name="lorry given on the command line",
+    )
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (value > 0 and value != float("inf")):
+        msg = f"must be a positive number (got {text!r})"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def add_vehicle_options(parser: argparse.ArgumentParser) -> None:
+    lorry = parser.add_argument_group(
+        "lorry (road mode with --network)",
+        "road routes use only ways the lorry may legally use (hgv, access, maxweight, "
+        "maxheight, maxlength, maxwidth); default a 40 t articulated lorry, 4.0 m high, "
+        "16.5 m long, 2.55 m wide (EU Directive 96/53/EC, Annex I); a pair no legal way "
+        "reaches is estimated with route_note 'no truck-legal route'",
+    )
+    lorry.add_argument(
+        "--no-truck-restrictions",
+        action="store_true",
+        help="route over every drivable road, as a car would",
+    )
+    for flag, what in (
+        ("--vehicle-weight-t", "gross weight, tonnes (default 40)"),
+        ("--vehicle-height-m", "height, metres (default 4.0)"),
+        ("--vehicle-length-m", "length, metres (default 16.5)"),
+        ("--vehicle-width-m", "width, metres (default 2.55)"),
+        ("--vehicle-axle-load-t", "heaviest axle, tonnes (default 11.5)"),
+    ):
+        lorry.add_argument(flag, type=_positive_float, metavar="X", help=what)
+    lorry.add_argument(
+        "--no-access-only-ways",
+        action="store_true",
+        help="also avoid ways open to lorries for access only (hgv=destination, delivery)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -352,6 +433,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.cpu_count() or 1,
         help="processes for the road searches (default: one per CPU)",
     )
+    add_vehicle_options(dist)
     dist.add_argument("--out", required=True, help="target .csv")
     dist.set_defaults(func=_run_distances)
     return parser

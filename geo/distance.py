@@ -65,7 +65,21 @@ OD_COLUMNS = (
     "factor_version",
     "access_from_m",
     "access_to_m",
+    "route_note",
 )
+"""Columns of :func:`od_table`."""
+
+NOTE_OFF_NETWORK = "off network"
+"""``route_note`` of a road pair estimated because a site is farther than ``max_access_m`` from
+every road node."""
+NOTE_NO_TRUCK_ROUTE = "no truck-legal route"
+"""``route_note`` of a road pair estimated because no way a lorry may use reaches a site (it is
+on the road network, but not within ``max_access_m`` of the truck-legal one)."""
+NOTE_NO_NETWORK = "no road network given"
+"""``route_note`` of a road pair estimated because no network was given."""
+TRUCK_LEGAL_PREFIX = "truck-legal route: "
+"""``route_note`` of a pair routed on a network restricted to a vehicle starts so, followed by
+:meth:`geo.vehicles.VehicleProfile.describe`."""
 
 
 def candidate_pairs(
@@ -144,7 +158,19 @@ def od_table(
     DataFrame
         Columns :data:`OD_COLUMNS`: distances in metres, durations in seconds (road only; NaN
         where not modelled), the geodesic distance, the circuity used (NaN for road/geodesic),
-        the factor set's version and the access legs (site to road node) in metres.
+        the factor set's version, the access legs (site to road node) in metres, and
+        ``route_note``: why a road pair was estimated (:data:`NOTE_OFF_NETWORK`,
+        :data:`NOTE_NO_TRUCK_ROUTE`, :data:`NOTE_NO_NETWORK`), or, on a network restricted to
+        a vehicle (:meth:`geo.routing.RoadNetwork.restricted_to`), which vehicle the road
+        route is legal for; missing otherwise.
+
+    Notes
+    -----
+    On a network restricted to a vehicle, road pairs are routed over the ways that vehicle may
+    use, and sites are snapped to that network; a site that only illegal ways reach (farther
+    than ``max_access_m`` from the legal network but within it of a road) gives an estimated
+    distance with :data:`NOTE_NO_TRUCK_ROUTE`. A pipeline laid along the roads
+    (``pipeline_on_roads``) follows every road: it is measured on the unrestricted network.
     """
     ids = sites[id_column].to_numpy()
     lon, lat = lonlat(sites.geometry)
@@ -196,6 +222,7 @@ def od_table(
             "factor_version": _repeated(measured["factor_version"], n_rows),
             "access_from_m": measured["access_from_m"],
             "access_to_m": measured["access_to_m"],
+            "route_note": measured["route_note"],
         },
         # The arrays are fresh and not shared: adopting them saves copying each column again.
         copy=False,
@@ -227,8 +254,9 @@ def measure_pairs(
 
     The array form of :func:`od_table` for callers that already hold positions (matching a
     large case): returns arrays aligned with ``i``/``j`` under the keys of :data:`OD_COLUMNS`
-    (``distance_kind`` as a categorical), pairs beyond ``max_distance_m`` included as measured
-    (the caller filters).
+    (``distance_kind`` and ``route_note`` as categoricals), pairs beyond ``max_distance_m``
+    included as measured (the caller filters). A ``network`` restricted to a vehicle routes
+    road pairs over legal ways only (see :func:`od_table`).
     """
     table = modes.factors(circuity, table=factors)
     if mode not in table:
@@ -246,6 +274,8 @@ def measure_pairs(
     road_code, geodesic_code, estimated_code = (DISTANCE_KINDS.index(k) for k in DISTANCE_KINDS)
     kind = np.full(n_pairs, estimated_code if estimate else geodesic_code, dtype="int8")
     routed = mode == "road" or (mode == "pipeline" and pipeline_on_roads)
+    if network is not None and mode != "road":
+        network = network.unrestricted  # a trench follows any road, legal for lorries or not
     if network is not None and routed and n_pairs:
         snapped = network.snap(geometry.reset_index(drop=True), max_access_m=max_access_m)
         off = snapped["off_network"].to_numpy()
@@ -278,6 +308,10 @@ def measure_pairs(
             # Pairs on the network but beyond the search limit are farther than the bound.
             distance[np.flatnonzero(on)[~reached]] = np.inf
     todo = np.isnan(distance)
+    note = _route_notes(
+        geometry, i, j, network=network if routed else None, mode=mode, todo=todo, kind=kind,
+        max_access_m=max_access_m,
+    )  # fmt: skip
     multiplier = factor.circuity if estimate else 1.0
     distance[todo] = geodesic[todo] * multiplier
     if estimate and factor.fallback_speed_kph:
@@ -291,7 +325,46 @@ def measure_pairs(
         "factor_version": factor.version,
         "access_from_m": access_from,
         "access_to_m": access_to,
+        "route_note": note,
     }
+
+
+def _route_notes(
+    geometry: gpd.GeoSeries,
+    i: npt.NDArray[np.int64],
+    j: npt.NDArray[np.int64],
+    *,
+    network: RoadNetwork | None,
+    mode: str,
+    todo: npt.NDArray[np.bool_],
+    kind: npt.NDArray[np.int8],
+    max_access_m: float,
+) -> pd.Categorical:
+    """``route_note`` of each pair: why a road pair is estimated, or the vehicle it is legal for.
+
+    ``network`` is the one routed on (None when the mode is not routed); ``todo`` marks the
+    pairs left to estimate (a site off the network).
+    """
+    labels = [NOTE_OFF_NETWORK, NOTE_NO_TRUCK_ROUTE, NOTE_NO_NETWORK]
+    note = np.full(len(i), -1, dtype="int8")
+    if network is None:
+        if mode == "road":
+            note[:] = labels.index(NOTE_NO_NETWORK)
+        return pd.Categorical.from_codes(note, categories=labels)
+    note[todo] = labels.index(NOTE_OFF_NETWORK)
+    if network.vehicle is not None:
+        labels.append(TRUCK_LEGAL_PREFIX + network.vehicle.describe())
+        note[kind == DISTANCE_KINDS.index("road")] = len(labels) - 1
+        if todo.any():
+            # Only the unrestricted graph tells a site in a field from a site that only
+            # illegal ways reach; snapping again is one k-d tree query.
+            anywhere = network.unrestricted.snap(
+                geometry.reset_index(drop=True), max_access_m=max_access_m
+            )
+            off_roads = anywhere["off_network"].to_numpy()
+            legal_only = todo & ~(off_roads[i] | off_roads[j])
+            note[legal_only] = labels.index(NOTE_NO_TRUCK_ROUTE)
+    return pd.Categorical.from_codes(note, categories=labels)
 
 
 def _network_costs(

@@ -18,6 +18,7 @@ import pyogrio
 
 from geo import osm
 from geo._errors import NetworkFileError
+from geo.vehicles import RESTRICTION_TAGS
 
 NETWORK_TYPE = "drive"
 """osmnx network type of every graph SymbioMap builds (public roads open to cars)."""
@@ -47,9 +48,9 @@ FALLBACK_SPEED_KPH = 30.0
 TRUCK_MAX_SPEED_KPH = 80.0
 """Lorries (> 3.5 t) are limited to 80 km/h in most of Europe: no edge is faster."""
 
-SPLIT_ON_CHANGE = ("highway", "maxspeed", "maxspeed:hgv", "maxweight", "hgv")
+SPLIT_ON_CHANGE = tuple(dict.fromkeys(("highway", "maxspeed", "maxspeed:hgv", *RESTRICTION_TAGS)))
 """Simplification never merges two edges across a change of these tags (a weight limit stays
-on its own edge instead of spreading to the street it joins)."""
+on its own edge instead of spreading to the street it joins, or vanishing into it)."""
 
 _UNUSED_NODE_ATTRS = ("geometry", "visible", "version", "timestamp", "changeset", "tags")
 _UNUSED_EDGE_ATTRS = (
@@ -173,13 +174,24 @@ def _restore_split_ids(graph: nx.MultiDiGraph, split_ids: Mapping[int, int]) -> 
             data["osmid"] = split_ids[osmid]
 
 
+def _simplified(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """osmnx's simplification, never across a change of :data:`SPLIT_ON_CHANGE` tags (a graph
+    that is already simplified is returned as it is)."""
+    if graph.graph.get("simplified"):
+        return graph
+    simple: nx.MultiDiGraph = ox.simplification.simplify_graph(
+        graph, edge_attrs_differ=list(SPLIT_ON_CHANGE)
+    )
+    return simple
+
+
 def _graph_from_xml(path: Path, *, simplify: bool) -> nx.MultiDiGraph:
     with tempfile.TemporaryDirectory(prefix="symbiomap-osm-") as tmp:
         drivable = Path(tmp) / "drive.osm"
         split_ids = osm.write_drivable_xml(path, drivable)
         graph: nx.MultiDiGraph = ox.graph_from_xml(drivable, simplify=False, retain_all=False)
     if simplify:
-        graph = ox.simplification.simplify_graph(graph, edge_attrs_differ=list(SPLIT_ON_CHANGE))
+        graph = _simplified(graph)
     _restore_split_ids(graph, split_ids)
     return graph
 
@@ -230,8 +242,9 @@ def graph_from_osm_file(path: str | os.PathLike[str], *, simplify: bool = True) 
     networkx.MultiDiGraph
         osmnx-style graph in EPSG:4326, largest weakly connected part; nodes have ``x``,
         ``y``; edges ``length`` (m), ``speed_kph``, ``travel_time`` (s), ``oneway``,
-        ``highway`` and, where tagged, ``maxspeed``, ``maxweight``, ``hgv``,
-        ``maxspeed:hgv``.
+        ``highway`` and, where tagged, ``maxspeed``, ``maxspeed:hgv`` and the access and
+        dimension tags lorry routing reads (:data:`geo.vehicles.RESTRICTION_TAGS`: ``hgv``,
+        ``access``, ``maxweight``, ``maxheight``, ``maxlength``, ``maxwidth`` ...).
 
     Raises
     ------
@@ -290,7 +303,11 @@ def graph_from_place(
     """
     return _cached_graph(
         {"kind": "network-place", "place": name},
-        lambda: ox.graph_from_place(name, network_type=NETWORK_TYPE, retain_all=False),
+        # Simplified here rather than by osmnx, so that a weight limit or an hgv=no stays on
+        # its own edge instead of closing the whole street it is merged into.
+        lambda: _simplified(
+            ox.graph_from_place(name, network_type=NETWORK_TYPE, retain_all=False, simplify=False)
+        ),
         cache_dir=cache_dir,
         geocoding=True,
         what=f"roads of {name!r}",
@@ -314,7 +331,9 @@ def graph_from_bbox(
     bbox = (west, south, east, north)
     return _cached_graph(
         {"kind": "network-bbox", "bbox": [round(v, 7) for v in bbox]},
-        lambda: ox.graph_from_bbox(bbox, network_type=NETWORK_TYPE, retain_all=False),
+        lambda: _simplified(
+            ox.graph_from_bbox(bbox, network_type=NETWORK_TYPE, retain_all=False, simplify=False)
+        ),
         cache_dir=cache_dir,
         geocoding=False,
         what=f"roads in the box W {west:.5f} S {south:.5f} E {east:.5f} N {north:.5f}",

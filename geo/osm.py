@@ -28,15 +28,21 @@ from shapely.geometry import box
 from datasets import settings as symbiomap_settings
 from geo import crs as geo_crs
 from geo._errors import NetworkAreaError, NetworkFileError, NetworkUnavailableError
+from geo.vehicles import RESTRICTION_TAGS
 
-CODE_VERSION = "1"
+CODE_VERSION = "2"
 """Bump when the way SymbioMap builds networks or areas changes: it invalidates the caches."""
 
 DEFAULT_MARGIN_M = symbiomap_settings.DEFAULT_DOWNLOAD_MARGIN_M
 """Metres of area downloaded beyond the outermost site (``datasets.settings``)."""
 
-TRUCK_WAY_TAGS = ("maxweight", "hgv", "maxspeed", "maxspeed:hgv", "access", "junction")
-"""Way tags kept on edges beyond osmnx's defaults: what a lorry route depends on."""
+TRUCK_WAY_TAGS = tuple(
+    dict.fromkeys(
+        ("maxweight", "hgv", "maxspeed", "maxspeed:hgv", "access", "junction", *RESTRICTION_TAGS)
+    )
+)
+"""Way tags kept on edges beyond osmnx's defaults: what a lorry route depends on (speeds, and
+every tag :func:`geo.vehicles.closed_reasons` reads)."""
 
 XML_SUFFIXES = (".osm", ".osm.xml", ".xml", ".osm.bz2", ".osm.gz", ".xml.bz2")
 PBF_SUFFIXES = (".osm.pbf", ".pbf")

@@ -18,8 +18,10 @@ from scipy import sparse
 from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
+from geo import vehicles
 from geo._errors import RoutingError
 from geo.crs import metric_crs
+from geo.vehicles import VehicleProfile
 
 if TYPE_CHECKING:
     # Only the annotation needs networkx; importing it costs ~1 s at start-up.
@@ -92,10 +94,27 @@ class RoutePath:
 
 
 @dataclass(frozen=True)
+class _EdgeTable:
+    """Every directed edge of a graph, parallel ones included, in matrix positions: what a
+    network restricted to a vehicle is rebuilt from (a restriction may close the shorter of two
+    parallel edges, so the matrix, which keeps only the shorter, is not enough)."""
+
+    rows: IntArray
+    cols: IntArray
+    length_m: FloatArray
+    time_s: FloatArray
+    geometry: npt.NDArray[np.object_]
+    tags: pd.DataFrame
+    """Restriction tags (:data:`geo.vehicles.RESTRICTION_TAGS`) of the edges that carry any,
+    indexed by edge position."""
+
+
+@dataclass(frozen=True)
 class RoadNetwork:
     """An immutable, routable view of a road graph.
 
     Built once per graph (cache it: it is the expensive part) and safe to share between users.
+    :meth:`restricted_to` gives the view a lorry may use (same nodes, fewer edges).
 
     Attributes
     ----------
@@ -113,6 +132,9 @@ class RoadNetwork:
         Whether each node lies in the largest strongly connected component.
     lon_deg, lat_deg
         Node longitudes and latitudes (WGS84, degrees), for drawing routes.
+    vehicle
+        The vehicle whose legal ways the edges are (:meth:`restricted_to`); None: every edge
+        of the graph.
     """
 
     node_ids: IntArray
@@ -130,12 +152,25 @@ class RoadNetwork:
     _edge_geometry: npt.NDArray[np.object_]
     """Per stored edge (CSR order): its graph geometry (shapely line in ``_graph_crs``) or None."""
     _graph_crs: CRS
+    vehicle: VehicleProfile | None = None
+    _edges: _EdgeTable | None = None
+    _parent: RoadNetwork | None = None
 
     @classmethod
-    def from_graph(cls, graph: nx.MultiDiGraph) -> RoadNetwork:
+    def from_graph(
+        cls, graph: nx.MultiDiGraph, *, vehicle: VehicleProfile | None = None
+    ) -> RoadNetwork:
         """Build from an osmnx-style graph (node ``x``/``y`` in the graph's ``crs``; edge
         ``length`` in metres; ``travel_time`` in seconds, else derived at
         :data:`DEFAULT_ROAD_SPEED_KPH`; an edge ``geometry``, when present, is kept for drawing).
+
+        Parameters
+        ----------
+        graph
+            The road graph; edges keep their OSM restriction tags (``hgv``, ``maxweight`` ...).
+        vehicle
+            When given, the network of the ways this vehicle may legally use
+            (:meth:`restricted_to`); None (the default) keeps every edge.
 
         Raises
         ------
@@ -171,31 +206,87 @@ class RoadNetwork:
                 for _, _, d in edges
             ]
         )
-        rows = position.loc[[u for u, _, _ in edges]].to_numpy()
-        cols = position.loc[[v for _, v, _ in edges]].to_numpy()
-        n = len(node_ids)
-        length_m, time_s, kept = _min_csr(rows, cols, length, time, n)
-        geometry = np.empty(len(kept), dtype=object)
-        geometry[:] = [edges[k][2].get("geometry") for k in kept]
-        _, labels = csgraph.connected_components(length_m, directed=True, connection="strong")
-        main = labels == np.bincount(labels).argmax()
-        main_index = np.flatnonzero(main).astype("int64")
-        tree = cKDTree(np.column_stack([np.asarray(x_m)[main], np.asarray(y_m)[main]]))
-        return cls(
-            node_ids=node_ids,
-            x_m=np.asarray(x_m, dtype="float64"),
-            y_m=np.asarray(y_m, dtype="float64"),
-            crs=crs,
-            length_m=length_m,
-            travel_time_s=time_s,
-            main=main,
-            lon_deg=np.asarray(lon, dtype="float64"),
-            lat_deg=np.asarray(lat, dtype="float64"),
-            _tree=tree,
-            _main_index=main_index,
-            _in_edges=_InEdges(length_m, time_s),
-            _edge_geometry=geometry,
-            _graph_crs=graph_crs,
+        geometry = np.empty(len(edges), dtype=object)
+        geometry[:] = [d.get("geometry") for _, _, d in edges]
+        table = _EdgeTable(
+            rows=position.loc[[u for u, _, _ in edges]].to_numpy().astype("int64"),
+            cols=position.loc[[v for _, v, _ in edges]].to_numpy().astype("int64"),
+            length_m=length,
+            time_s=time,
+            geometry=geometry,
+            tags=_restriction_tags(edges),
+        )
+        network = _assemble(
+            cls,
+            nodes=_Nodes(
+                node_ids=node_ids,
+                x_m=np.asarray(x_m, dtype="float64"),
+                y_m=np.asarray(y_m, dtype="float64"),
+                crs=crs,
+                lon_deg=np.asarray(lon, dtype="float64"),
+                lat_deg=np.asarray(lat, dtype="float64"),
+                graph_crs=graph_crs,
+            ),
+            table=table,
+            keep=None,
+            vehicle=None,
+            parent=None,
+        )
+        return network if vehicle is None else network.restricted_to(vehicle)
+
+    @property
+    def unrestricted(self) -> RoadNetwork:
+        """The network of every edge this one was restricted from (itself if unrestricted)."""
+        return self if self._parent is None else self._parent
+
+    def closed_edges(self, vehicle: VehicleProfile) -> pd.DataFrame:
+        """The edges of the unrestricted graph that ``vehicle`` may not use, and why.
+
+        Returns
+        -------
+        DataFrame
+            One row per closed directed edge (parallel edges each count): ``u``, ``v`` (OSM node
+            ids), ``length_m`` and ``reason`` (:func:`geo.vehicles.closed_reasons`).
+        """
+        table = self.unrestricted._edges
+        assert table is not None  # set by from_graph on every unrestricted network
+        reasons = vehicles.closed_reasons(table.tags, vehicle).dropna()
+        where = reasons.index.to_numpy(dtype="int64")
+        return pd.DataFrame(
+            {
+                "u": self.node_ids[table.rows[where]],
+                "v": self.node_ids[table.cols[where]],
+                "length_m": table.length_m[where],
+                "reason": reasons.to_numpy(dtype=object),
+            }
+        )
+
+    def restricted_to(self, vehicle: VehicleProfile) -> RoadNetwork:
+        """The network of the ways ``vehicle`` may legally use (rules: :mod:`geo.vehicles`).
+
+        Same nodes in the same order (node indices mean the same in both); the edges a
+        restriction closes are left out, parallel edges are chosen again among the legal ones,
+        and snapping goes to the restricted network's own largest strongly connected component,
+        so every pair of snapped sites has a legal route. Restricting a restricted network
+        restricts the unrestricted one it came from. The result is a new immutable network.
+        """
+        base = self.unrestricted
+        table = base._edges
+        assert table is not None  # set by from_graph on every unrestricted network
+        reasons = vehicles.closed_reasons(table.tags, vehicle)
+        keep = np.ones(len(table.rows), dtype=bool)
+        keep[reasons.index[reasons.notna().to_numpy()].to_numpy(dtype="int64")] = False
+        nodes = _Nodes(
+            node_ids=base.node_ids,
+            x_m=base.x_m,
+            y_m=base.y_m,
+            crs=base.crs,
+            lon_deg=base.lon_deg,
+            lat_deg=base.lat_deg,
+            graph_crs=base._graph_crs,
+        )
+        return _assemble(
+            type(base), nodes=nodes, table=table, keep=keep, vehicle=vehicle, parent=base
         )
 
     @property
@@ -265,8 +356,9 @@ class RoadNetwork:
         for position, end in enumerate(("from", "to")):
             if bool(snapped["off_network"].iloc[position]):
                 access_m = float(snapped["access_m"].iloc[position])
+                what = "road node" if self.vehicle is None else "truck-legal road node"
                 msg = (
-                    f"the {end} point is {access_m:,.0f} m from the nearest road node "
+                    f"the {end} point is {access_m:,.0f} m from the nearest {what} "
                     f"(more than {max_access_m:,.0f} m)"
                 )
                 raise NoRouteError(msg, end=end, access_m=access_m)
@@ -460,6 +552,82 @@ class RoadNetwork:
         out = total.reshape(len(batch), len(tgt))
         out[~np.isfinite(dist)] = np.inf
         return out
+
+
+@dataclass(frozen=True)
+class _Nodes:
+    """The node arrays a network and its restricted views share."""
+
+    node_ids: IntArray
+    x_m: FloatArray
+    y_m: FloatArray
+    crs: CRS
+    lon_deg: FloatArray
+    lat_deg: FloatArray
+    graph_crs: CRS
+
+
+def _assemble(
+    cls: type[RoadNetwork],
+    *,
+    nodes: _Nodes,
+    table: _EdgeTable,
+    keep: npt.NDArray[np.bool_] | None,
+    vehicle: VehicleProfile | None,
+    parent: RoadNetwork | None,
+) -> RoadNetwork:
+    """A network of ``nodes`` and the edges of ``table`` that ``keep`` marks (all if None)."""
+    n = len(nodes.node_ids)
+    if keep is None:
+        rows, cols, length, time = table.rows, table.cols, table.length_m, table.time_s
+        geometry_in = table.geometry
+    else:
+        rows, cols = table.rows[keep], table.cols[keep]
+        length, time, geometry_in = table.length_m[keep], table.time_s[keep], table.geometry[keep]
+    length_m, time_s, kept = _min_csr(rows, cols, length, time, n)
+    geometry = geometry_in[kept] if len(kept) else np.empty(0, dtype=object)
+    if length_m.nnz == 0:
+        main = np.zeros(n, dtype=bool)
+        main[0] = True  # one node alone is the largest component of an edgeless graph
+    else:
+        _, labels = csgraph.connected_components(length_m, directed=True, connection="strong")
+        main = labels == np.bincount(labels).argmax()
+    main_index = np.flatnonzero(main).astype("int64")
+    tree = cKDTree(np.column_stack([nodes.x_m[main], nodes.y_m[main]]))
+    return cls(
+        node_ids=nodes.node_ids,
+        x_m=nodes.x_m,
+        y_m=nodes.y_m,
+        crs=nodes.crs,
+        length_m=length_m,
+        travel_time_s=time_s,
+        main=main,
+        lon_deg=nodes.lon_deg,
+        lat_deg=nodes.lat_deg,
+        _tree=tree,
+        _main_index=main_index,
+        _in_edges=_InEdges(length_m, time_s),
+        _edge_geometry=geometry,
+        _graph_crs=nodes.graph_crs,
+        vehicle=vehicle,
+        _edges=table if parent is None else None,
+        _parent=parent,
+    )
+
+
+_RESTRICTION_KEYS = frozenset(vehicles.RESTRICTION_TAGS)
+
+
+def _restriction_tags(edges: list[tuple[Any, Any, dict[str, Any]]]) -> pd.DataFrame:
+    """The restriction tags of the edges that carry any, indexed by edge position."""
+    records: dict[int, dict[str, Any]] = {}
+    for position, (_, _, data) in enumerate(edges):
+        present = data.keys() & _RESTRICTION_KEYS
+        if present:
+            records[position] = {key: data[key] for key in present}
+    if not records:
+        return pd.DataFrame(index=pd.Index([], dtype="int64"))
+    return pd.DataFrame.from_dict(records, orient="index")
 
 
 _TREE_NODES_PER_TARGET = 40

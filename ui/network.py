@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 
 import datasets
-from geo import NetworkAreaError, distance, modes, osm
+from geo import NetworkAreaError, distance, modes, osm, vehicles
 from geo import network as geo_network
 from geo.routing import DEFAULT_MAX_ACCESS_M, NoRouteError, RoadNetwork, RoutePath
 from ui.keys import StateKeys
@@ -102,7 +102,9 @@ class LoadedNetwork:
 def _prepare(graph: nx.MultiDiGraph, *, label: str, progress: Progress) -> LoadedNetwork:
     summary = geo_network.summarize(graph).format()
     progress(f"Road graph: {summary}. Preparing it for routing…")
-    road = RoadNetwork.from_graph(graph)
+    # Freight is routed over the ways a 40 t articulated lorry may use (geo.vehicles); pipes
+    # along roads use the unrestricted graph kept inside.
+    road = RoadNetwork.from_graph(graph, vehicle=vehicles.DEFAULT_PROFILE)
     return LoadedNetwork(graph=graph, road=road, label=label, summary=summary)
 
 
@@ -265,6 +267,7 @@ _DISTANCE_COLUMNS = [
     "circuity",
     "access_from_m",
     "access_to_m",
+    "route_note",
 ]
 
 
@@ -283,7 +286,8 @@ def exchange_distances(case: Case, road: RoadNetwork | None) -> pd.DataFrame:
     """
     exchanges = case.exchanges
     out = pd.DataFrame(index=exchanges.index, columns=_DISTANCE_COLUMNS, dtype="float64")
-    out["distance_kind"] = pd.Series(pd.NA, index=exchanges.index, dtype="object")
+    for text in ("distance_kind", "route_note"):
+        out[text] = pd.Series(pd.NA, index=exchanges.index, dtype="object")
     if exchanges.empty:
         return out
     known = set(case.sites["site_id"])
@@ -302,7 +306,7 @@ def exchange_distances(case: Case, road: RoadNetwork | None) -> pd.DataFrame:
         for column in _DISTANCE_COLUMNS:
             values = keyed[column]
             out.loc[group.index, column] = (
-                values.astype("object") if column == "distance_kind" else values
+                values.astype("object") if column in {"distance_kind", "route_note"} else values
             )
     return out
 

@@ -57,6 +57,8 @@ def check_flows(
     )
     _check_temperatures(checker, res, temperature, vocabulary)
     status, start_year, end_year = check_period(checker)
+    supply_kind = _supply_choice(checker, "supply_kind", direction)
+    counterfactual = _supply_choice(checker, "counterfactual", direction)
     out = pd.DataFrame(
         {
             "site_id": site,
@@ -71,12 +73,46 @@ def check_flows(
             "status": status,
             "start_year": start_year,
             "end_year": end_year,
+            "supply_kind": supply_kind,
+            "counterfactual": counterfactual,
         }
     )
     out = pd.concat([out, extras_frame(checker)], axis=1)
     out["quantity_canonical"] = canonical
     out["unit_canonical"] = canonical_unit
     return finish(checker, with_family(out, vocabulary=vocabulary))
+
+
+def _supply_choice(checker: Checker, col: str, direction: pd.Series) -> pd.Series:
+    """``supply_kind`` or ``counterfactual``: one of the schema's choices, on supplies only.
+
+    An unknown value is an error, not a warning kept as given: it decides what the exchange
+    is credited with. On a demand row the value means nothing and is dropped with a warning.
+    """
+    spec = checker.spec.column(col)
+    values = checker.text(col).str.lower().str.strip().str.replace(r"[\s_]+", "-", regex=True)
+    bad = values.notna() & ~values.isin(spec.choices)
+    for row, value in zip(checker.rows(bad), checker.text(col)[bad], strict=True):
+        checker.add(
+            "error",
+            "E_VALUE_CHOICE",
+            f"{col} {value!r} is not one of {', '.join(spec.choices)}",
+            f"use one of: {', '.join(spec.choices)}; leave it empty for the default",
+            row=row,
+            field=col,
+        )
+    checker.keep &= ~bad
+    on_demand = values.notna() & ~bad & (direction == "demand").fillna(False).astype(bool)
+    for row in checker.rows(on_demand):
+        checker.add(
+            "warning",
+            "W_SUPPLY_ONLY",
+            f"{col} is given on a demand row and is ignored",
+            f"{col} says what a supply is or would become; leave it empty on demand rows",
+            row=row,
+            field=col,
+        )
+    return values.where(~bad & ~on_demand).astype("string")
 
 
 def _check_temperatures(

@@ -58,6 +58,7 @@ def check_sites(
         explained = geoms.isna()  # every point left missing there has been reported
     geoms = clean_geometry(checker, geoms, polygonal=False, explained=explained)
     status, start_year, end_year = check_period(checker)
+    country = _countries(checker)
     out = gpd.GeoDataFrame(
         {
             "site_id": site_id,
@@ -65,6 +66,7 @@ def check_sites(
             "nace": codes,
             "park_id": checker.text("park_id"),
             "kind": checker.choice("kind"),
+            "country": country,
             "status": status,
             "start_year": start_year,
             "end_year": end_year,
@@ -76,6 +78,24 @@ def check_sites(
     out = pd.concat([out.drop(columns="geometry"), extras, out[["geometry"]]], axis=1)
     ids = set(site_id.dropna())
     return finish(checker, gpd.GeoDataFrame(out, geometry="geometry", crs=STORAGE_CRS)), ids
+
+
+def _countries(checker: Checker) -> pd.Series:
+    """An optional ISO 3166 alpha-2 code per site (upper case); it picks the counterfactual
+    table's row where it differs from the case's country."""
+    codes = checker.text("country").str.strip().str.upper()
+    bad = codes.notna() & ~codes.str.fullmatch(r"[A-Z]{2}").fillna(False).astype(bool)
+    for row, value in zip(checker.rows(bad), checker.text("country")[bad], strict=True):
+        checker.add(
+            "error",
+            "E_COUNTRY",
+            f"country {value!r} is not a two-letter ISO 3166 code",
+            "write the country as two letters, e.g. DK, BE, NL, DE (UK for the United Kingdom)",
+            row=row,
+            field="country",
+        )
+    checker.keep &= ~bad
+    return codes.where(~bad).astype("string")
 
 
 def _nace_codes(checker: Checker) -> pd.Series:

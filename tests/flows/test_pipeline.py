@@ -115,7 +115,7 @@ def test_analysis_records_its_inputs_and_cannot_be_changed(kalundborg: Case) -> 
     again = pipeline.analyse(kalundborg)
     assert first.case_fingerprint == again.case_fingerprint
     assert first.network_fingerprint is None
-    assert first.parameter_set == "symbiomap-params 2026.2"
+    assert first.parameter_set == "symbiomap-params 2026.2; symbiomap-pipes 2026.1"
     moved = kalundborg.sites.copy()
     moved.geometry = moved.geometry.translate(xoff=0.01)
     assert pipeline.fingerprint(Case(sites=moved, flows=kalundborg.flows)) != first.case_fingerprint
@@ -138,7 +138,7 @@ def test_a_new_carbon_price_rescores_the_previous_search(kalundborg: Case) -> No
         kalundborg, options=pipeline.AnalysisOptions(carbon_price_eur_per_t=200.0)
     )
     assert dear._matched is base._matched  # not searched again
-    assert dear.parameter_set == "symbiomap-params 2026.2+user"
+    assert dear.parameter_set == "symbiomap-params 2026.2+user; symbiomap-pipes 2026.1"
     a, b = dear.candidates.set_index("candidate_id"), fresh.candidates.set_index("candidate_id")
     np.testing.assert_allclose(a.loc[b.index, "net_benefit_eur"], b["net_benefit_eur"])
     # carbon price x net CO2e is exactly what changed
@@ -152,7 +152,8 @@ def test_reference_overrides_are_a_copy_for_one_run(kalundborg: Case) -> None:
     assert reference.default() is bundled  # read once
     cheap_road = bundled.with_overrides(parameters={"transport.cost.road": 0.0})
     assert bundled.parameters["transport.cost.road"] > 0  # the shared copy is untouched
-    assert cheap_road.version.endswith("+user")
+    assert cheap_road.parameters.version.endswith("+user")
+    assert "+user" not in cheap_road.pipes.version
     base = pipeline.analyse(kalundborg).candidates.set_index("candidate_id")
     cheap = pipeline.analyse(kalundborg, reference=cheap_road).candidates.set_index("candidate_id")
     road = base["mode"].astype(str) == "road"

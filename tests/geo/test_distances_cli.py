@@ -94,3 +94,57 @@ def test_not_a_network_is_a_clear_error(tmp_path: Path, data_dir: Path) -> None:
     assert "bogus.graphml" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "x.csv").exists()
+
+
+LADDER = ROOT / "tests" / "data" / "osm" / "truck_ladder.osm"
+# 0.001 degree on osmnx's sphere (radius 6,371,009 m): one segment of the ladder
+UNIT_M = 6_371_009 * 3.141592653589793 / 180 * 0.001
+
+
+def _ladder_sites(tmp_path: Path) -> Path:
+    sites = tmp_path / "sites.csv"
+    # 2.2 m south of nodes 2 (a) and 3 (b) of tests/data/osm/truck_ladder.osm, which the
+    # simplified network keeps (they end the hgv=no segment)
+    sites.write_text("site_id,lon,lat\na,0.001,-0.00002\nb,0.002,-0.00002\n", encoding="utf-8")
+    return sites
+
+
+def test_lorries_are_routed_legally_by_default(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "lorry.csv"
+    sites = _ladder_sites(tmp_path)
+    assert cli.main(["distances", str(sites), "--network", str(LADDER), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    # hgv=no, the 3.5 t bridge and the 3.8 m rung, each two-way: six directed edges
+    assert "6 directed road edges closed (2 hgv, 2 maxheight, 2 maxweight)" in printed
+    lorry = pd.read_csv(out).set_index(["from_site", "to_site"]).loc[("a", "b")]
+    road_m = lorry["distance_m"] - lorry["access_from_m"] - lorry["access_to_m"]
+    # 2 -> 3 is one unit, closed by hgv=no; the lorry goes 2-1-6-7-8-3, five units
+    assert road_m == pytest.approx(5 * UNIT_M, abs=2e-3)
+    assert lorry["route_note"].startswith("truck-legal route: 40 t, 4.00 m high")
+
+    car = tmp_path / "car.csv"
+    args = ["distances", str(sites), "--network", str(LADDER), "--no-truck-restrictions"]
+    assert cli.main([*args, "--out", str(car)]) == 0
+    free = pd.read_csv(car).set_index(["from_site", "to_site"]).loc[("a", "b")]
+    assert free["distance_m"] - free["access_from_m"] - free["access_to_m"] == pytest.approx(
+        UNIT_M, abs=2e-3
+    )
+    assert pd.isna(free["route_note"])
+
+    van = tmp_path / "van.csv"
+    args = ["distances", str(sites), "--network", str(LADDER), "--vehicle-weight-t", "3.5"]
+    assert cli.main([*args, "--vehicle-height-m", "2.5", "--out", str(van)]) == 0
+    light = pd.read_csv(van).set_index(["from_site", "to_site"]).loc[("a", "b")]
+    # hgv=no is for vehicles over 3.5 t: the van takes the shortcut
+    assert light["distance_m"] - light["access_from_m"] - light["access_to_m"] == pytest.approx(
+        UNIT_M, abs=2e-3
+    )
+
+
+def test_a_vehicle_size_must_be_positive(tmp_path: Path) -> None:
+    sites = _ladder_sites(tmp_path)
+    with pytest.raises(SystemExit) as info:
+        cli.main(["distances", str(sites), "--vehicle-height-m", "-4", "--out", "x.csv"])
+    assert info.value.code == 2  # argparse's usage error

@@ -18,7 +18,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import datasets
-from flows import matching, pipeline, privacy
+from flows import matching, pipeline, privacy, summary
 from flows.parameters import load_parameters
 from flows.resources import FAMILIES
 from ui import synergies
@@ -112,13 +112,18 @@ def test_page_lists_ranked_candidates_of_the_default_case(page: AppTest) -> None
     case = page.session_state[StateKeys.CASE]
     assert set(table["from"]) <= set(case.sites["name"])
     assert set(table["confidence"]) == {"declared"}  # inferred ones are off by default
-    # codes come with their names: the FGD gypsum of Asnæs, steam by its carrier name
+    # codes come with their names: the fermentation residues, steam by its carrier name
     resources_shown = set(table["resource"])
-    assert any(r.startswith("10 01 05 — ") and "desulphurisation" in r for r in resources_shown)
+    assert any(r.startswith("07 07 99 — ") for r in resources_shown)
+    assert any(r.startswith("steam — ") for r in resources_shown)
     assert all(" — " in r for r in resources_shown)
     captions = " ".join(c.value for c in page.caption)
     assert "symbiomap" in captions
-    assert "upper bound" in captions
+    assert "counting each flow once" in captions
+    assert "symbiomap\\-pipes" in captions
+    # the bundled case is analysed for this year: Gyproc closed in 2024, the coal units in 2019
+    assert "reference year" in captions.lower()
+    assert not any(r.startswith("10 01 05") for r in resources_shown)
     assert len(page.get("download_button")) == 3
 
 
@@ -190,16 +195,16 @@ def test_a_carbon_price_change_rescores_without_matching_again(
 
     monkeypatch.setattr(matching, "match", counting)
     before = _scored(page).set_index("candidate_id")
-    eur_before = _metrics(page)["EUR/yr"]
-    co2_before = _metrics(page)["t CO2e/yr"]
+    eur_before = _metrics(page)["EUR/yr in place"]
+    co2_before = _metrics(page)["t CO2e/yr in place"]
     page.number_input(key=StateKeys.SYN_CARBON_PRICE).set_value(200.0).run()
     assert not page.exception, page.exception
     after = _scored(page).set_index("candidate_id")
     assert calls == []  # the candidates were not searched again
     assert set(after.index) == set(before.index)
-    assert _metrics(page)["EUR/yr"] != eur_before
-    assert _metrics(page)["t CO2e/yr"] == co2_before
-    assert (after["parameter_set"] == "symbiomap-params 2026.2+user").all()
+    assert _metrics(page)["EUR/yr in place"] != eur_before
+    assert _metrics(page)["t CO2e/yr in place"] == co2_before
+    assert (after["parameter_set"] == "symbiomap-params 2026.2+user; symbiomap-pipes 2026.1").all()
     paying = before["net_co2e_t"] > 0
     gain = after.loc[before.index, "net_benefit_eur"] - before["net_benefit_eur"]
     assert (gain[paying] > 0).all()
@@ -207,21 +212,35 @@ def test_a_carbon_price_change_rescores_without_matching_again(
     assert any(version in c.value for c in page.caption)
 
 
-def test_kpis_are_the_sums_of_the_filtered_rows_or_of_the_selection(page: AppTest) -> None:
+def _shown_totals(at: AppTest) -> dict[str, float]:
+    return {label: _number(value) for label, value in _metrics(at).items()}
+
+
+def _assert_metrics(at: AppTest, totals: summary.Totals) -> None:
+    """The page's metrics are the API's totals: new potential and in place apart."""
+    shown = _shown_totals(at)
+    for figures, suffix, heading in (
+        (totals.new_potential, "", "New potential"),
+        (totals.in_place, " in place", "In place"),
+    ):
+        assert shown[heading] == figures.count
+        assert shown[f"EUR/yr{suffix}"] == pytest.approx(figures.net_benefit_eur, abs=1)
+        assert shown[f"t CO2e/yr{suffix}"] == pytest.approx(figures.net_co2e_t, abs=1)
+        for unit, value in figures.quantity.items():
+            assert shown[f"{unit}{suffix}"] == pytest.approx(value, abs=1)
+
+
+def test_kpis_are_the_totals_of_the_filtered_rows_or_of_the_selection(page: AppTest) -> None:
     page.multiselect(key=StateKeys.SYN_FAMILIES).set_value(["heat", "water"]).run()
-    table = _table(page)
-    metrics = _metrics(page)
-    assert _number(metrics["EUR/yr"]) == pytest.approx(table["EUR/yr"].sum(), abs=1)
-    assert _number(metrics["t CO2e/yr"]) == pytest.approx(table["t CO2e/yr"].sum(), abs=1)
-    for unit, group in table.groupby("unit"):
-        assert _number(metrics[str(unit)]) == pytest.approx(group["quantity"].sum(), abs=1)
-    assert "t/yr" not in metrics  # no mass candidate among heat and water
+    filtered = synergies.apply_filters(_scored(page), synergies.Filters(families=("heat", "water")))
+    assert len(_table(page)) == len(filtered)
+    totals = synergies.totals(filtered, tier="public")
+    assert totals.in_place.count > 0  # Asnæs steam and heat, Tissø water...
+    _assert_metrics(page, totals)
+    assert "t/yr in place" not in _metrics(page)  # no mass candidate among heat and water
 
     _select(page, [0, 2])
-    chosen = table.iloc[[0, 2]]
-    metrics = _metrics(page)
-    assert _number(metrics["EUR/yr"]) == pytest.approx(chosen["EUR/yr"].sum(), abs=1)
-    assert _number(metrics["t CO2e/yr"]) == pytest.approx(chosen["t CO2e/yr"].sum(), abs=1)
+    _assert_metrics(page, synergies.totals(filtered.iloc[[0, 2]], tier="public"))
     assert any("2 candidates selected" in m.value for m in page.markdown)
 
 
@@ -341,11 +360,19 @@ def test_park_scope_and_filters(kalundborg_scored: pd.DataFrame) -> None:
 def test_totals_sum_each_unit_separately(kalundborg_scored: pd.DataFrame) -> None:
     total = synergies.totals(kalundborg_scored, tier="owner")
     assert total.count == len(kalundborg_scored)
-    assert list(total.quantity) == [u for u in synergies.UNITS if u in total.quantity]
-    for unit, value in total.quantity.items():
-        expected = kalundborg_scored.loc[kalundborg_scored["unit"] == unit, "quantity"].sum()
+    in_place = kalundborg_scored[kalundborg_scored["exchange_status"].astype(str) == "active"]
+    assert total.in_place.candidates == len(in_place)
+    share = summary.best_per_flow(in_place)
+    for unit, value in total.in_place.quantity.items():
+        rows = (in_place["unit"] == unit).to_numpy()
+        expected = np.nansum((in_place["quantity"].to_numpy(dtype="float64") * share)[rows])
         assert value == pytest.approx(expected)
-    assert total.net_benefit_eur == pytest.approx(kalundborg_scored["net_benefit_eur"].sum())
+    assert list(total.in_place.quantity) == [
+        u for u in synergies.UNITS if u in total.in_place.quantity
+    ]
+    assert total.in_place.net_benefit_eur == pytest.approx(
+        np.nansum(in_place["net_benefit_eur"].to_numpy(dtype="float64") * share)
+    )
 
 
 def test_selected_ids_ignore_stale_rows(kalundborg_scored: pd.DataFrame) -> None:
@@ -514,8 +541,8 @@ def test_page_figures_equal_the_api_and_the_command_line_on_2000_sites(tmp_path:
     # confidential: their candidates are left out of both)
     totals = pipeline.analyse(loaded).totals(tier="public")
     assert totals.withheld > 0
-    assert _number(_metrics(at)["EUR/yr"]) == pytest.approx(totals.net_benefit_eur, abs=1.0)
-    assert _number(_metrics(at)["t CO2e/yr"]) == pytest.approx(totals.net_co2e_t, abs=1.0)
+    assert totals.new_potential.count > 0
+    _assert_metrics(at, totals)
 
 
 def test_page_figures_equal_the_api_on_a_2000_site_case(tmp_path: Path) -> None:
@@ -545,8 +572,13 @@ def test_page_figures_equal_the_api_on_a_2000_site_case(tmp_path: Path) -> None:
         )
     page_totals = synergies.totals(ours.reset_index(), tier="owner")
     api_totals = analysis.totals(tier="owner")
-    assert page_totals.net_benefit_eur == pytest.approx(api_totals.net_benefit_eur, rel=1e-6)
-    assert page_totals.net_co2e_t == pytest.approx(api_totals.net_co2e_t, rel=1e-6)
+    for page_figures, api_figures in (
+        (page_totals.new_potential, api_totals.new_potential),
+        (page_totals.in_place, api_totals.in_place),
+    ):
+        assert page_figures.count == api_figures.count
+        assert page_figures.net_benefit_eur == pytest.approx(api_figures.net_benefit_eur, rel=1e-6)
+        assert page_figures.net_co2e_t == pytest.approx(api_figures.net_co2e_t, rel=1e-6)
 
 
 # -- notes on what the downloads changed -----------------------------------------------------

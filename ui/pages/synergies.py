@@ -194,12 +194,15 @@ def _kpis(frame: pd.DataFrame, *, selected: bool, tier: privacy.Tier) -> None:
     total = synergies.totals(frame, tier=tier)
     what = "selected" if selected else "in the table"
     st.markdown(f"**Totals of the {total.count:,} candidates {what}**")
-    for heading, figures in (("New potential", total.new_potential), ("In place", total.in_place)):
+    for heading, figures, suffix in (
+        ("New potential", total.new_potential, ""),
+        ("In place", total.in_place, " in place"),
+    ):
         cells = [
             (heading, f"{figures.count:,}"),
-            *((unit, f"{value:,.0f}") for unit, value in figures.quantity.items()),
-            ("t CO2e/yr", f"{figures.net_co2e_t:,.0f}"),
-            ("EUR/yr", f"{figures.net_benefit_eur:,.0f}"),
+            *((f"{unit}{suffix}", f"{value:,.0f}") for unit, value in figures.quantity.items()),
+            (f"t CO2e/yr{suffix}", f"{figures.net_co2e_t:,.0f}"),
+            (f"EUR/yr{suffix}", f"{figures.net_benefit_eur:,.0f}"),
         ]
         for column, (label, value) in zip(st.columns(len(cells)), cells, strict=True):
             column.metric(label, value)
@@ -246,16 +249,16 @@ if case is None:
 tier = tier_control()
 options = _controls(synergies.bundled_parameters())
 network = st.session_state.get(StateKeys.NETWORK)
-version = synergies.parameters_for(options.carbon_price_eur_per_t).version
+analysis = _find(case, options)
 st.caption(
-    f"Parameter set: {escape_markdown(version)} · distances "
+    f"Parameter set: {escape_markdown(analysis.parameter_set)} · distances "
     + (
-        f"on the road network {escape_markdown(network.label)} where sites are near a road"
+        f"on the road network {escape_markdown(network.label)} where sites are near a road, "
+        "freight on ways a 40 t lorry may use"
         if network is not None
         else "estimated (straight line × circuity): load a road network on the Map page"
     )
 )
-analysis = _find(case, options)
 if analysis.year_note:
     st.caption(escape_markdown(analysis.year_note[:1].upper() + analysis.year_note[1:]) + ".")
 params = analysis.parameters
