@@ -573,6 +573,9 @@ def _measure(
             max_access_m=opts.max_access_m,
             max_distance_m=float(pairs["max_km"][rows].max()) * 1000.0,
             factors=circuity,
+            # a trench follows the streets where a network is loaded (on every road, not
+            # only those a lorry may use)
+            pipeline_on_roads=network is not None,
         )
         distance[rows] = measured["distance_m"]
         duration[rows] = measured["duration_s"]

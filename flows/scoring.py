@@ -79,6 +79,7 @@ SCORE_COLUMNS = (
     "pipe_investment_eur",
     "pipe_diameter_m",
     "heat_loss_fraction",
+    "pipe_levelised_cost_eur_per_unit",
     "net_co2e_t",
     "carbon_value_eur",
     "net_benefit_excl_carbon_eur",
@@ -91,8 +92,9 @@ SCORE_COLUMNS = (
     "parameter_set",
     "explanation",
 )
-"""Added by :func:`score`; money in EUR/yr (``pipe_investment_eur``: EUR, once) and CO2e in
-t/yr (annual flows)."""
+"""Added by :func:`score`; money in EUR/yr (``pipe_investment_eur``: EUR, once;
+``pipe_levelised_cost_eur_per_unit``: EUR per MWh, m3 or t delivered) and CO2e in t/yr (annual
+flows)."""
 
 TEXT_SCORE_COLUMNS = ("limited_by", "counterfactual_route", "counterfactual_basis")
 """Text columns among :data:`SCORE_COLUMNS` besides the parameter set and the explanation."""
@@ -420,6 +422,7 @@ def _pipes(
         "investment": np.full(n, np.nan),
         "diameter": np.full(n, np.nan),
         "loss_fraction": np.full(n, np.nan),
+        "levelised": np.full(n, np.nan),
         "capital_cost": np.zeros(n),
     }
     mode, qty = kinds["mode"], kinds["qty"]
@@ -474,6 +477,7 @@ def _pipes(
             out["investment"][rows] = found["capex_eur"]
             out["diameter"][rows] = found["diameter_m"]
             out["loss_fraction"][rows] = found["loss_fraction"]
+            out["levelised"][rows] = found["levelised_cost_eur_per_unit"]
     return out
 
 
@@ -528,6 +532,7 @@ def _components(
         "pipe_investment_eur": piped["investment"],
         "pipe_diameter_m": piped["diameter"],
         "heat_loss_fraction": piped["loss_fraction"],
+        "pipe_levelised_cost_eur_per_unit": piped["levelised"],
         "net_co2e_t": net_co2,
         "carbon_value_eur": carbon,
         "net_benefit_excl_carbon_eur": excl,

@@ -329,6 +329,10 @@ def test_pipe_heat_80_gwh_over_3_km_by_hand(tmp_path: Path) -> None:
     delivered = 80_000.0 - pipe["loss_mwh"]  # ~78,887 MWh/yr: 1.39 % lost
     assert row["delivered_quantity"] == pytest.approx(delivered, rel=1e-9)
     assert row["heat_loss_fraction"] == pytest.approx(pipe["loss_mwh"] / 80_000.0, rel=1e-9)
+    # levelised cost of the heat delivered: annual cost / MWh delivered (about 8.4 EUR/MWh)
+    assert row["pipe_levelised_cost_eur_per_unit"] == pytest.approx(
+        pipe["annual_cost"] / delivered, rel=1e-9
+    )
     # The old flat 0.5 %/km (parameters.csv pipeline.heat.loss_fraction_per_km) said 1.5 %.
     assert row["heat_loss_fraction"] < p("pipeline.heat.loss_fraction_per_km") * 3
     # substitution.csv heat,MWh/yr -> price.heat 69 EUR/MWh, ef.heat_from_gas_boiler 224.6

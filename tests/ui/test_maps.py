@@ -480,7 +480,7 @@ def test_both_kalundborg_maps_name_the_ewc_codes_of_its_flows(
 def test_candidate_tooltips_name_the_resource(tiny_case: Case) -> None:
     rows = [("plant", "works", "10 01 05", "minerals"), ("plant", "farm", "heat", "heat")]
     m = build_candidate_map(tiny_case, _candidates(rows), tiles=False)
-    props = [f["properties"] for f in _features(m, "Candidates")]
+    props = [f["properties"] for f in _features(m, "New potential")]
     assert props[0]["resource"] == html.escape(text.resource_label("10 01 05"))
     assert "desulphurisation" in props[0]["resource"]
     assert props[1]["resource"] == html.escape(text.resource_label("heat"))
@@ -492,7 +492,7 @@ def test_text_from_files_is_escaped_in_both_maps(tiny_case: Case) -> None:
     candidates = _candidates([("evil", "farm", NOTE, "biomass")])
     maps = {
         "case": (build_map(case, tiles=False), "Exchanges"),
-        "candidate": (build_candidate_map(case, candidates, tiles=False), "Candidates"),
+        "candidate": (build_candidate_map(case, candidates, tiles=False), "New potential"),
     }
     for which, (m, layer) in maps.items():
         lines = [f["properties"] for f in _features(m, layer)]
@@ -506,7 +506,7 @@ def test_text_from_files_is_escaped_in_both_maps(tiny_case: Case) -> None:
         assert _as_rendered(html.escape(MALICIOUS_NAME)) in page, which
         assert MALICIOUS_NAME not in page, which
         assert _as_rendered(MALICIOUS_NAME) not in page, which
-    explanation = _features(maps["candidate"][0], "Candidates")[0]["properties"]
+    explanation = _features(maps["candidate"][0], "New potential")[0]["properties"]
     assert explanation["explanation"] == html.escape(f"evil could send {NOTE}")  # type: ignore[index]
 
 

@@ -437,7 +437,7 @@ def _layer(m: folium.Map, name: str) -> folium.GeoJson:
 def test_one_line_per_candidate_coloured_by_family(tiny_case: Case) -> None:
     candidates = _tiny_candidates()
     m = build_candidate_map(tiny_case, candidates, tiles=False)
-    features = _layer(m, "Candidates").data["features"]
+    features = _layer(m, "New potential").data["features"]
     assert len(features) == len(candidates)
     props = [f["properties"] for f in features]
     assert props[0]["colour"] == FAMILIES["heat"][1]
@@ -447,6 +447,20 @@ def test_one_line_per_candidate_coloured_by_family(tiny_case: Case) -> None:
     assert not [c for c in m._children.values() if getattr(c, "layer_name", "") == "Selected"]
     rendered = m.get_root().render()
     assert "Candidate exchanges" in rendered
+
+
+def test_exchanges_in_place_are_a_layer_apart_from_the_new_potential(tiny_case: Case) -> None:
+    candidates = _tiny_candidates().assign(exchange_status=["active", "new", "historical", "new"])
+    m = build_candidate_map(tiny_case, candidates, tiles=False)
+    new = _layer(m, "New potential").data["features"]
+    recorded = _layer(m, "Already in the case").data["features"]
+    assert [f["properties"]["candidate_id"] for f in new] == ["plant&gt;works", "evil&gt;farm"]
+    assert [f["properties"]["in_case"] for f in recorded] == [
+        "Already in place",
+        "Recorded, ended",
+    ]
+    rendered = m.get_root().render()
+    assert "In the case" in rendered  # the tooltip says which
 
 
 def test_widths_grow_with_net_benefit(tiny_case: Case) -> None:
@@ -480,8 +494,10 @@ def test_selected_candidates_are_drawn_again_on_top_with_a_casing(tiny_case: Cas
     assert [f["properties"]["candidate_id"] for f in selected] == [html.escape(c) for c in chosen]
     assert len(casing) == 1
     names = [getattr(c, "layer_name", None) for c in m._children.values()]
-    assert names.index("Candidates") < names.index("Selected (outline)") < names.index("Selected")
-    all_lines = _layer(m, "Candidates").data["features"]
+    assert (
+        names.index("New potential") < names.index("Selected (outline)") < names.index("Selected")
+    )
+    all_lines = _layer(m, "New potential").data["features"]
     assert [f["properties"]["selected"] for f in all_lines] == [False, False, True, False]
 
 

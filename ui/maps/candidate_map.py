@@ -57,8 +57,16 @@ MAX_CANDIDATE_SITES = 2_000
 
 _CANDIDATE_LEGEND_NOTE = (
     "Width grows with the net benefit (log scale); grey: does not pay; dashed: inferred from "
-    "sector codes; black outline: selected."
+    "sector codes; black outline: selected. Exchanges already in place are a layer of their "
+    "own, apart from the new potential."
 )
+IN_CASE_TEXT = {
+    "new": "New potential",
+    "active": "Already in place",
+    "planned": "Recorded as planned",
+    "historical": "Recorded, ended",
+}
+"""``exchange_status`` -> what the map says of a candidate."""
 
 
 def benefit_weights(net_benefit: pd.Series) -> pd.Series:
@@ -188,6 +196,9 @@ def candidate_features(
                     "benefit": _text(_money_text(row.get("net_benefit_eur"), "EUR/yr")),
                     "co2e": _text(_money_text(row.get("net_co2e_t"), "t CO2e/yr")),
                     "confidence": _text(row.get("confidence")),
+                    "in_case": _text(
+                        IN_CASE_TEXT.get(str(row.get("exchange_status")), "New potential")
+                    ),
                     "explanation": _text(row.get("explanation")),
                     "colour": family_colour(row.get("family")) if pays else NON_PAYING_COLOUR,
                     "weight": round(float(weights.iloc[position]), 2),
@@ -226,6 +237,7 @@ _CANDIDATE_FIELDS = [
     ("benefit", "Net benefit"),
     ("co2e", "Net CO2e"),
     ("confidence", "Confidence"),
+    ("in_case", "In the case"),
     ("explanation", "Why"),
 ]
 
@@ -281,10 +293,16 @@ def build_candidate_map(
     bounds = feature_bounds(chosen) if chosen else case_bounds(case)
     m = new_map(bounds, tiles=tiles)
     add_parks(m, case)
-    if lines["features"]:
-        folium.GeoJson(
-            lines, name="Candidates", style_function=_candidate_style, tooltip=_candidate_tooltip()
-        ).add_to(m)
+    new = [f for f in lines["features"] if f["properties"]["in_case"] == IN_CASE_TEXT["new"]]
+    recorded = [f for f in lines["features"] if f["properties"]["in_case"] != IN_CASE_TEXT["new"]]
+    for name, features in (("New potential", new), ("Already in the case", recorded)):
+        if features:
+            folium.GeoJson(
+                {"type": "FeatureCollection", "features": features},
+                name=name,
+                style_function=_candidate_style,
+                tooltip=_candidate_tooltip(),
+            ).add_to(m)
     if chosen:
         casing = [{**f, "id": f"casing-{f['id']}"} for f in chosen]
         folium.GeoJson(
