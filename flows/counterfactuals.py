@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 import numpy as np
@@ -378,19 +378,14 @@ class CounterfactualTable:
             return _resolution(row, key, note=note)
         priced = f"priced by the {country} row {own.match!r}, factor from the EU row {row.match!r}"
         source = own.source if own.source == row.source else f"{own.source}; factor: {row.source}"
-        return Resolution(
-            route=row.route,
+        return replace(
+            _resolution(row, key, note=f"{note}; {priced}" if note else priced),
             cost_eur_per_unit=own.cost_eur_per_unit,
             gate_fee_eur_per_unit=own.gate_fee_eur_per_unit,
             tax_eur_per_unit=own.tax_eur_per_unit,
-            unit=row.unit,
-            ef_kgco2e_per_unit=row.ef_kgco2e_per_unit,
             source=source,
             source_year=own.source_year,
-            matched=key,
             table_country=country,
-            override_refused=False,
-            note=f"{note}; {priced}" if note else priced,
         )
 
 

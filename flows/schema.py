@@ -85,6 +85,21 @@ class Column:
     choices: tuple[str, ...] = ()
 
 
+PERIOD_COLUMNS = (
+    Column(
+        "status",
+        "choice",
+        False,
+        "active (default), historical (ended: give end_year) or planned (give start_year).",
+        "active",
+        STATUSES,
+    ),
+    Column("start_year", "integer", False, "First year it exists (optional).", ""),
+    Column("end_year", "integer", False, "Last year it existed (historical rows).", ""),
+)
+"""Status and period of sites and flows (:mod:`flows.checks.period`, :mod:`flows.periods`)."""
+
+
 @dataclass(frozen=True)
 class Table:
     """A table of a case and its columns; unknown extra columns are kept as free attributes."""
@@ -150,16 +165,7 @@ SITES = Table(
             "ISO 3166 alpha-2 country (default: the case's metadata country).",
             "DK",
         ),
-        Column(
-            "status",
-            "choice",
-            False,
-            "active (default), historical (ended: give end_year) or planned (give start_year).",
-            "active",
-            STATUSES,
-        ),
-        Column("start_year", "integer", False, "First year it exists (optional).", ""),
-        Column("end_year", "integer", False, "Last year it existed (historical rows).", ""),
+        *PERIOD_COLUMNS,
     ),
     aliases={
         "id": "site_id",
@@ -217,16 +223,7 @@ FLOWS = Table(
             "confidential", "boolean", False, "true hides quantities from shared views.", "false"
         ),
         Column("source", "text", False, "Where the figure comes from (sources.source_id).", ""),
-        Column(
-            "status",
-            "choice",
-            False,
-            "active (default), historical (ended: give end_year) or planned (give start_year).",
-            "active",
-            STATUSES,
-        ),
-        Column("start_year", "integer", False, "First year it exists (optional).", ""),
-        Column("end_year", "integer", False, "Last year it existed (historical rows).", ""),
+        *PERIOD_COLUMNS,
         Column(
             "supply_kind",
             "choice",
