@@ -362,13 +362,17 @@ def _library_virgin(frame: pd.DataFrame, lib: pd.DataFrame) -> np.ndarray:
 
 
 def _kinds(frame: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Quantity, unit, mode, family and resource of every candidate as arrays, read once."""
+    """Quantity, unit, mode, family, resource, temperatures and pipe model of every candidate
+    as arrays, read once (the pipe model looked up once per distinct resource)."""
+    key, combos = _distinct(frame["resource"], frame["family"])
+    pipe_kind = np.array([_pipe_kind(str(r), str(f)) or "" for r, f in combos], dtype=object)
     return {
         "qty": frame["quantity"].to_numpy(dtype="float64"),
         "unit": _objects(frame["unit"]),
         "mode": _objects(frame["mode"]),
         "family": _objects(frame["family"]),
         "resource": _objects(frame["resource"]),
+        "pipe_kind": pipe_kind[key],
         "supply_c": frame["supply_temperature_c"].to_numpy(dtype="float64")
         if "supply_temperature_c" in frame
         else np.full(len(frame), np.nan),
@@ -427,17 +431,7 @@ def _pipes(
     }
     mode, qty = kinds["mode"], kinds["qty"]
     on_pipe = (mode == "pipeline") & np.isfinite(qty) & (qty > 0)
-    kind_of = (
-        np.array(
-            [
-                _pipe_kind(str(r), str(f)) or ""
-                for r, f in zip(kinds["resource"], kinds["family"], strict=True)
-            ],
-            dtype=object,
-        )
-        if on_pipe.any()
-        else np.full(n, "", dtype=object)
-    )
+    kind_of = kinds["pipe_kind"]
     for kind in ("heat", "steam", "water", "gas"):
         for unit in np.unique(kinds["unit"][on_pipe & (kind_of == kind)]):
             rows = np.flatnonzero(on_pipe & (kind_of == kind) & (kinds["unit"] == unit))
@@ -653,7 +647,7 @@ def score(
     out = pd.concat([ranked, scores], axis=1)
     if explain:
         out["explanation"] = explanations(out)
-    return out[[*candidates.columns, *SCORE_COLUMNS]]
+    return out[[*candidates.columns, *(c for c in SCORE_COLUMNS if c in out)]]
 
 
 def explanations(out: pd.DataFrame) -> pd.Series:

@@ -197,3 +197,15 @@ def test_every_file_format_carries_the_same_candidates_and_explanations(
         _assert_same(table, pd.DataFrame(lines.drop(columns="geometry")))
         assert lines["explanation"].tolist() == table["explanation"].tolist()
         assert lines["withheld"].tolist() == table["withheld"].tolist()
+
+
+def test_an_analysis_without_explanations_has_every_other_column(kalundborg: Case) -> None:
+    quiet = pipeline.analyse(kalundborg, options=pipeline.AnalysisOptions(explain=False))
+    full = pipeline.analyse(kalundborg)
+    assert "explanation" not in quiet.candidates.columns
+    assert list(quiet.candidates.columns) == [
+        c for c in full.candidates.columns if c != "explanation"
+    ]
+    pd.testing.assert_frame_equal(
+        quiet.candidates, full.candidates.drop(columns="explanation"), check_exact=True
+    )
