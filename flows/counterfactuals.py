@@ -212,11 +212,14 @@ class CounterfactualTable:
         Every route ban; a ban of country ``EU`` holds in every country.
     supply_kinds
         What each kind of supply implies (empty if not loaded).
+    version
+        Name and version of the tables, recorded with every result.
     """
 
     rows: tuple[CounterfactualRow, ...]
     bans: tuple[RouteBan, ...]
     supply_kinds: tuple[SupplyKind, ...] = ()
+    version: str = "symbiomap-counterfactuals 2026.1"
     _by_key: Mapping[tuple[str, str], tuple[CounterfactualRow, ...]] = field(
         init=False, repr=False, compare=False
     )

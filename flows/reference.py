@@ -154,8 +154,9 @@ class Reference:
 
     @property
     def version(self) -> str:
-        """The versions of the parameter and pipe sets, recorded with every result."""
-        return f"{self.parameters.version}; {self.pipes.version}"
+        """The versions of the parameter, pipe and counterfactual sets, recorded with every
+        result (:func:`flows.scoring.result_version`)."""
+        return f"{self.parameters.version}; {self.pipes.version}; {self.counterfactuals.version}"
 
 
 def load(

@@ -561,9 +561,11 @@ def _limits(
     return np.where(np.isnan(qty) | np.isnan(benefit0), "", out).astype(object)
 
 
-def result_version(params: ParameterSet, pipe_params: PipeParameters) -> str:
-    """The versions of the parameter sets behind every figure, as results record them."""
-    return f"{params.version}; {pipe_params.version}"
+def result_version(
+    params: ParameterSet, pipe_params: PipeParameters, counterfactuals: CounterfactualTable
+) -> str:
+    """The versions of the reference sets behind every figure, as results record them."""
+    return f"{params.version}; {pipe_params.version}; {counterfactuals.version}"
 
 
 def score(
@@ -641,7 +643,7 @@ def score(
         ("counterfactual_basis", avoided["basis"]),
     ):
         scores[name] = pd.Categorical(values[order])
-    version = result_version(params, pipe_params)
+    version = result_version(params, pipe_params, cf_table)
     scores["parameter_set"] = pd.Series(version, index=scores.index, dtype=TEXT_DTYPE)
     scores["rank"] = np.arange(1, len(order) + 1, dtype="int64")
     out = pd.concat([ranked, scores], axis=1)

@@ -117,8 +117,9 @@ def test_carbon_price_and_overrides_are_recorded(
     candidates = matching.match(mini_case, library=lib)
     cheap = scoring.score(candidates, params.with_overrides({"carbon.price": 0}), lib)
     dear = scoring.score(candidates, params.with_overrides({"carbon.price": 200}), lib)
-    pipe_version = reference.default().pipes.version
-    assert set(cheap["parameter_set"]) == {f"{params.version}+user; {pipe_version}"}
+    bundled = reference.default()
+    versions = f"{bundled.pipes.version}; {bundled.counterfactuals.version}"
+    assert set(cheap["parameter_set"]) == {f"{params.version}+user; {versions}"}
     gain = (
         dear.set_index("candidate_id")["net_benefit_eur"]
         - cheap.set_index("candidate_id")["net_benefit_eur"]

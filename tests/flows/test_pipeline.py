@@ -18,6 +18,9 @@ import datasets
 from flows import io, pipeline, privacy, reference, summary, synthetic
 from flows.model import Case
 
+OTHER_SETS = "symbiomap-pipes 2026.1; symbiomap-counterfactuals 2026.1"
+"""The pipe and counterfactual sets every result records beside the parameter set."""
+
 ROOT = Path(__file__).resolve().parents[2]
 FIGURES = ("quantity", "distance_m", "net_benefit_eur", "net_co2e_t", "break_even_km")
 NEW_POTENTIAL = re.compile(r"New potential: (\d+) exchanges, ([-\d,]+) EUR/yr and ([-\d,]+) t CO2e")
@@ -115,7 +118,7 @@ def test_analysis_records_its_inputs_and_cannot_be_changed(kalundborg: Case) -> 
     again = pipeline.analyse(kalundborg)
     assert first.case_fingerprint == again.case_fingerprint
     assert first.network_fingerprint is None
-    assert first.parameter_set == "symbiomap-params 2026.2; symbiomap-pipes 2026.1"
+    assert first.parameter_set == f"symbiomap-params 2026.2; {OTHER_SETS}"
     moved = kalundborg.sites.copy()
     moved.geometry = moved.geometry.translate(xoff=0.01)
     assert pipeline.fingerprint(Case(sites=moved, flows=kalundborg.flows)) != first.case_fingerprint
@@ -138,7 +141,7 @@ def test_a_new_carbon_price_rescores_the_previous_search(kalundborg: Case) -> No
         kalundborg, options=pipeline.AnalysisOptions(carbon_price_eur_per_t=200.0)
     )
     assert dear._matched is base._matched  # not searched again
-    assert dear.parameter_set == "symbiomap-params 2026.2+user; symbiomap-pipes 2026.1"
+    assert dear.parameter_set == f"symbiomap-params 2026.2+user; {OTHER_SETS}"
     a, b = dear.candidates.set_index("candidate_id"), fresh.candidates.set_index("candidate_id")
     np.testing.assert_allclose(a.loc[b.index, "net_benefit_eur"], b["net_benefit_eur"])
     # carbon price x net CO2e is exactly what changed
