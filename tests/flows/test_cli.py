@@ -212,3 +212,29 @@ def test_match_to_csv_neutralises_formula_like_text_and_says_so(
     assert "'=power" in set(written["supply_site"])
     assert not written["supply_site"].astype(str).str.startswith("=").any()
     assert not written["explanation"].astype(str).str.startswith("=").any()
+
+
+def test_match_for_a_reference_year(tmp_path: Path) -> None:
+    kalundborg = str(datasets.get_path(datasets.DEFAULT_CASE))
+    then = run("match", kalundborg, "--year", "2010", "--out", str(tmp_path / "then.csv"))
+    now = run("match", kalundborg, "--out", str(tmp_path / "now.csv"))
+    assert then.returncode == now.returncode == 0, then.stderr + now.stderr
+    past = pd.read_csv(tmp_path / "then.csv")
+    today = pd.read_csv(tmp_path / "now.csv")
+    # FGD gypsum went to Gyproc from 1993 until the coal units closed in 2019
+    assert "asnaes>gyproc:10 01 05" in set(past["candidate_id"])
+    assert not today["resource"].astype(str).str.startswith("10 01 05").any()
+    assert "reference year 2010" in then.stdout
+    assert "In place:" in now.stdout
+    assert "New potential:" in now.stdout
+    # the residues of Novonesis are one 300,000 t/yr flow in any year, never two added up
+    for frame in (past, today):
+        residues = frame[frame["resource"] == "07 07 99"]
+        assert set(residues["supply_quantity"]) == {300_000.0}
+
+
+def test_match_refuses_an_unknown_year_option(tmp_path: Path) -> None:
+    done = run("match", str(datasets.get_path(datasets.DEFAULT_CASE)), "--year", "soon",
+               "--out", str(tmp_path / "x.csv"))  # fmt: skip
+    assert done.returncode == 2
+    assert "--year" in done.stderr
