@@ -58,7 +58,8 @@ RECEIVER_IS_ROUTE = {
 }
 """Receiving site kinds that are themselves the counterfactual treatment: sending wastewater to
 a wastewater plant, waste to the incinerator it would go to anyway, or digestate to the fields
-it would be spread on avoids nothing. A receiver that *demands* wastewater treats it too."""
+it would be spread on avoids nothing, neither treatment nor virgin input (what it replaces
+would be replaced anyway). A receiver that *demands* wastewater treats it too."""
 
 LIMITS = ("price gap", "production cost", "investment", "losses", "distance", "")
 """What limits a candidate (``limited_by``): the value is below the fixed costs even next door
@@ -245,6 +246,7 @@ def _counterfactuals(
         "production_cost": produced_cost * produced_applies * to_mwh,
         "production_ef": produced_ef * produced_applies * to_mwh,
         "sold": (route == "sold-as-product") & ~in_place,
+        "is_route": is_route,
     }
 
 
@@ -500,8 +502,10 @@ def _components(
     transport_co2 = np.nan_to_num(tkm * rates["ef_per_tkm"]) / 1000.0 + piped["pumping_co2e_t"]
     delivered = qty * piped["delivered_share"]
     # An already-sold by-product replaces nobody's virgin input anew: only a better price
-    # than today's would count, and that price is not known.
-    new_use = np.where(avoided["sold"], 0.0, 1.0)
+    # than today's would count, and that price is not known. A receiver that is the
+    # counterfactual route itself (digestate to the fields it would be spread on) is what
+    # would happen anyway: crediting its fertiliser value would count it twice.
+    new_use = np.where(avoided["sold"] | avoided["is_route"], 0.0, 1.0)
     avoided_purchase = np.nan_to_num(delivered * rates["price"]) * new_use
     avoided_virgin = np.nan_to_num(delivered * rates["virgin_ef"]) / 1000.0 * new_use
     # The supply leaves the supplier whatever the distance: its treatment is avoided in full.

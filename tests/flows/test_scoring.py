@@ -435,9 +435,10 @@ def test_pipe_steam_produced_in_a_biomass_chp_by_hand(tmp_path: Path) -> None:
     delivered = float(found["delivered_per_yr"][()])
     assert 0.97 * mwh < delivered < mwh
     assert row["delivered_quantity"] == pytest.approx(delivered, rel=1e-12)
-    # substitution.csv steam,MWh/yr -> price.steam 73 EUR/MWh, ef.heat_from_gas_boiler 224.6
+    # substitution.csv steam,MWh/yr -> price.steam 73 EUR/MWh, ef.steam_from_gas_boiler
+    # 229.73 (the same 88 % boiler as price.steam)
     purchase = delivered * p("price.steam")
-    virgin = delivered * p("ef.heat_from_gas_boiler") / 1000
+    virgin = delivered * p("ef.steam_from_gas_boiler") / 1000
     assert row["avoided_purchase_eur"] == pytest.approx(purchase, rel=1e-9)
     assert row["avoided_virgin_co2e_t"] == pytest.approx(virgin, rel=1e-9)
     assert row["avoided_disposal_eur"] == 0
@@ -647,12 +648,34 @@ farm,demand,07 07 99,10000,t/yr
     assert farm["counterfactual_route"] == "land-spreading"
     assert farm["avoided_disposal_eur"] == 0
     assert farm["avoided_disposal_co2e_t"] == 0
+    assert farm["avoided_purchase_eur"] == farm["avoided_virgin_co2e_t"] == 0
     assert "the receiver is that treatment itself" in farm["counterfactual_basis"]
     _, factory = _one(tmp_path, ORGANIC.format(override=""))
     spreading = cf_row("EU", "07 07 99", "land-spreading")
     assert factory["avoided_disposal_eur"] == pytest.approx(
         10_000 * float(spreading["cost_eur_per_unit"])
     )
+
+
+def test_digestate_replaces_mineral_nitrogen_except_on_the_fields_it_goes_to_anyway(
+    tmp_path: Path,
+) -> None:
+    template = """site_id,direction,resource,quantity,unit
+a,supply,19 06 06,10000,t/yr
+{receiver},demand,19 06 06,10000,t/yr
+"""
+    _, blender = _one(tmp_path, template.format(receiver="b"))
+    # substitution.csv 19 06 06,t/yr: 0.0035 t N per t of digestate (about 5 kg N/t x 0.7
+    # replacement value) at price.fertiliser_n and ef.fertiliser_n
+    sub = sub_row("19 06 06", "t/yr")
+    n_t = 10_000 * float(sub["factor"])  # 35 t N/yr
+    assert blender["avoided_purchase_eur"] == pytest.approx(n_t * p(sub["price_key"]))
+    assert blender["avoided_virgin_co2e_t"] == pytest.approx(n_t * p(sub["ef_key"]) / 1000)
+    _, farm = _one(tmp_path, template.format(receiver="farm"))
+    # spread on the farm is what the digestate's counterfactual (land-spreading) does anyway
+    assert farm["counterfactual_route"] == "land-spreading"
+    assert farm["avoided_purchase_eur"] == farm["avoided_virgin_co2e_t"] == 0
+    assert farm["net_benefit_eur"] < 0  # only the freight is left
 
 
 # --- 8. by-products -------------------------------------------------------------------------

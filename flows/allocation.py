@@ -1,0 +1,395 @@
+"""Which candidate exchanges to realise, and how much flows on each: the cluster plan.
+
+A list of pairwise candidates is not a plan: one by-product can go only once and one demand
+needs filling only once. :func:`allocate` chooses the flows that maximise the cluster's net
+benefit (EUR/yr), its net CO2e avoided (t/yr) or a carbon-priced mix, never exceeding any
+supply or demand (in canonical units: a demand served by a compatible resource counts in the
+same unit), as a mixed-integer programme solved by HiGHS (``scipy.optimize.milp``):
+
+* a continuous flow ``x_c`` per candidate (0 <= x_c <= its quantity);
+* a binary ``y_c`` per investment-bearing link (a pipe: its annual cost is paid whatever flows,
+  so it is a fixed cost ``F_c y_c``), and per link with a minimum economic quantity or forced;
+* the value of a link is linear in its flow: ``v_c x_c - F_c y_c``, where ``v_c`` is the
+  candidate's figure at its full quantity plus its fixed cost, per unit;
+* every supply (site and resource) and every demand (site and demanded resource) caps the sum
+  of the flows on its links.
+
+Exchanges already in place (``exchange_status`` active) use their share first, each flow
+counted once (:func:`flows.summary.best_per_flow`); the plan allocates what they leave. Where
+no binary is needed the programme is a linear one (HiGHS solves it as such). The greedy
+pairwise choice under the same cost model is reported beside the optimum.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from flows import summary
+from flows._errors import SymbioMapError
+
+Objective = Literal["benefit", "co2", "mixed"]
+OBJECTIVES: tuple[Objective, ...] = ("benefit", "co2", "mixed")
+
+PLAN_COLUMNS = ("planned_flow", "planned_share", "plan_value", "plan_co2e_t", "plan_role")
+"""Added to the candidates by :func:`allocate`: the flow on each link (canonical unit), its share
+of the candidate's quantity, its value in the objective's unit, its net CO2e (t/yr) and its role
+(``in place``, ``new``, or "" when not chosen)."""
+
+
+class AllocationError(SymbioMapError, ValueError):
+    """The plan cannot be computed: no candidates, an unknown option, or infeasible demands."""
+
+
+@dataclass(frozen=True)
+class AllocationOptions:
+    """What the plan maximises and under which conditions.
+
+    Attributes
+    ----------
+    objective
+        ``benefit`` (net benefit, EUR/yr, at the analysis' carbon price), ``co2`` (net CO2e
+        avoided, t/yr) or ``mixed`` (net benefit without carbon + ``carbon_price_eur_per_t`` x
+        net CO2e).
+    carbon_price_eur_per_t
+        Carbon price of the ``mixed`` objective, EUR/t CO2e.
+    min_share
+        A link that is realised carries at least this share of its candidate's quantity (0: no
+        minimum economic quantity; a binary per link when > 0).
+    exclude_sites
+        Sites that take no part in new links.
+    force
+        Candidate ids that must be realised (at least ``min_share`` of their quantity, or any
+        positive flow when it is 0).
+    keep_in_place
+        Exchanges already in place use their share first (True), or compete like new ones.
+    time_limit_s
+        Time given to the solver.
+    """
+
+    objective: Objective = "benefit"
+    carbon_price_eur_per_t: float = 0.0
+    min_share: float = 0.0
+    exclude_sites: Collection[str] = ()
+    force: Collection[str] = ()
+    keep_in_place: bool = True
+    time_limit_s: float = 60.0
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The result of :func:`allocate`.
+
+    Attributes
+    ----------
+    links
+        The candidates with :data:`PLAN_COLUMNS`, ranked as given.
+    objective
+        What was maximised.
+    unit
+        The objective's unit (``EUR/yr`` or ``t CO2e/yr``).
+    value
+        The plan's objective value: exchanges in place plus new links.
+    new_value
+        The new links' part of it.
+    greedy_new_value
+        What the greedy pairwise choice gets from the same new candidates, same cost model.
+    solver
+        Which solver and programme (``HiGHS MILP`` or ``HiGHS LP``) and its status.
+    binaries
+        Binary decisions in the programme.
+    solve_time_s
+        Seconds spent in the solver.
+    """
+
+    links: pd.DataFrame = field(repr=False)
+    objective: Objective
+    unit: str
+    value: float
+    new_value: float
+    greedy_new_value: float
+    solver: str
+    binaries: int
+    solve_time_s: float
+
+    @property
+    def chosen(self) -> pd.DataFrame:
+        """The links the plan realises."""
+        return self.links[self.links["planned_flow"] > 0]
+
+
+@dataclass
+class _Problem:
+    """The arrays of one allocation: per candidate (quantity, value at full quantity, fixed
+    part, supply and demand index) and per supply and demand (capacity left)."""
+
+    qty: np.ndarray
+    value: np.ndarray
+    fixed: np.ndarray
+    supply: np.ndarray
+    demand: np.ndarray
+    cap_s: np.ndarray
+    cap_d: np.ndarray
+
+    def per_unit(self, rows: np.ndarray) -> np.ndarray:
+        """Value per unit of flow before the fixed cost."""
+        out: np.ndarray = (self.value[rows] + self.fixed[rows]) / self.qty[rows]
+        return out
+
+
+def _figures(frame: pd.DataFrame, options: AllocationOptions) -> tuple[np.ndarray, np.ndarray]:
+    """Per candidate at its full quantity: the objective's value and the fixed part of it."""
+    co2 = frame["net_co2e_t"].to_numpy(dtype="float64", na_value=np.nan)
+    pipe = (frame["mode"].astype("object") == "pipeline").to_numpy()
+    transport_eur = frame["transport_cost_eur"].to_numpy(dtype="float64", na_value=np.nan)
+    transport_co2 = frame["transport_co2e_t"].to_numpy(dtype="float64", na_value=np.nan)
+    if options.objective == "benefit":
+        value = frame["net_benefit_eur"].to_numpy(dtype="float64", na_value=np.nan)
+        fixed = np.where(pipe, transport_eur, 0.0)
+    elif options.objective == "co2":
+        value = co2
+        fixed = np.where(pipe, transport_co2, 0.0)
+    else:
+        price = float(options.carbon_price_eur_per_t)
+        excl = frame["net_benefit_excl_carbon_eur"].to_numpy(dtype="float64", na_value=np.nan)
+        value = excl + price * co2
+        fixed = np.where(pipe, transport_eur + price * transport_co2, 0.0)
+    return value, np.nan_to_num(fixed)
+
+
+def _keys(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Supply and demand index per candidate, and each one's capacity."""
+    supply, _ = pd.factorize(
+        pd.MultiIndex.from_arrays(
+            [frame["supply_site"].astype("object"), frame["resource"].astype("object")]
+        )
+    )
+    demand, _ = pd.factorize(
+        pd.MultiIndex.from_arrays(
+            [frame["demand_site"].astype("object"), frame["demand_resource"].astype("object")]
+        )
+    )
+    cap_s = np.zeros(supply.max() + 1 if len(supply) else 0)
+    cap_s[supply] = frame["supply_quantity"].to_numpy(dtype="float64", na_value=np.nan)
+    cap_d = np.zeros(demand.max() + 1 if len(demand) else 0)
+    cap_d[demand] = frame["demand_quantity"].to_numpy(dtype="float64", na_value=np.nan)
+    return supply, demand, np.nan_to_num(cap_s), np.nan_to_num(cap_d)
+
+
+def allocate(candidates: pd.DataFrame, *, options: AllocationOptions | None = None) -> Plan:
+    """The best feasible set of exchanges among scored candidates.
+
+    Parameters
+    ----------
+    candidates
+        Scored candidates (:func:`flows.scoring.score`, or an analysis' owner view).
+    options
+        Objective, carbon price, minimum quantities, exclusions, forced links.
+
+    Returns
+    -------
+    Plan
+
+    Raises
+    ------
+    AllocationError
+        For an empty set, an unknown objective or site, forced links no supply or demand can
+        carry, or a solver failure; the message says which and how to change the request.
+    """
+    opts = options or AllocationOptions()
+    if opts.objective not in OBJECTIVES:
+        msg = f"unknown objective {opts.objective!r}; use one of {', '.join(OBJECTIVES)}"
+        raise AllocationError(msg)
+    if not 0.0 <= opts.min_share <= 1.0:
+        msg = f"min_share {opts.min_share} must be between 0 and 1"
+        raise AllocationError(msg)
+    if len(candidates) == 0:
+        msg = "there are no candidates to plan with: find synergies first (flows match)"
+        raise AllocationError(msg)
+    frame = candidates.reset_index(drop=True)
+    unknown_force = set(opts.force) - set(frame["candidate_id"].astype(str))
+    if unknown_force:
+        msg = f"forced links not among the candidates: {', '.join(sorted(unknown_force))}"
+        raise AllocationError(msg)
+    value, fixed = _figures(frame, opts)
+    qty = frame["quantity"].to_numpy(dtype="float64", na_value=np.nan)
+    usable = np.isfinite(qty) & (qty > 0) & np.isfinite(value)
+    supply, demand, cap_s, cap_d = _keys(frame)
+    problem = _Problem(qty, value, fixed, supply, demand, cap_s, cap_d)
+    flow = np.zeros(len(frame))
+    in_place = (frame["exchange_status"].astype("object") == "active").to_numpy() & usable
+    if opts.keep_in_place and in_place.any():
+        share = summary.best_per_flow(frame[in_place].assign(net_benefit_eur=value[in_place]))
+        flow[in_place] = qty[in_place] * share
+        np.subtract.at(problem.cap_s, supply[in_place], flow[in_place])
+        np.subtract.at(problem.cap_d, demand[in_place], flow[in_place])
+        problem.cap_s = np.maximum(problem.cap_s, 0.0)
+        problem.cap_d = np.maximum(problem.cap_d, 0.0)
+    excluded = (
+        frame["supply_site"].astype("object").isin(list(opts.exclude_sites))
+        | frame["demand_site"].astype("object").isin(list(opts.exclude_sites))
+    ).to_numpy()
+    forced = frame["candidate_id"].astype(str).isin(list(opts.force)).to_numpy()
+    open_ = usable & ~excluded & (forced | (value > 0) | (fixed > 0))
+    if opts.keep_in_place:
+        open_ &= ~in_place
+    if (forced & ~open_).any():
+        bad = frame.loc[forced & ~open_, "candidate_id"].astype(str)
+        msg = (
+            "forced links that cannot carry anything (no quantity, excluded or in place): "
+            + ", ".join(bad)
+        )
+        raise AllocationError(msg)
+    rows = np.flatnonzero(open_)
+    start = time.perf_counter()
+    new_flow, solver, binaries = _solve(problem, rows, forced=forced, options=opts)
+    elapsed = time.perf_counter() - start
+    flow[rows] = new_flow
+    greedy = _greedy_value(frame, problem, rows)
+    return _plan(
+        frame,
+        problem,
+        flow,
+        in_place=in_place & (flow > 0),
+        options=opts,
+        greedy=greedy,
+        solver=solver,
+        binaries=binaries,
+        elapsed=elapsed,
+    )
+
+
+def _solve(
+    problem: _Problem,
+    rows: np.ndarray,
+    *,
+    forced: np.ndarray,
+    options: AllocationOptions,
+) -> tuple[np.ndarray, str, int]:
+    """Solve the programme over the open candidates ``rows``; flows per row, solver label."""
+    n = len(rows)
+    if n == 0:
+        return np.zeros(0), "nothing to solve", 0
+    from scipy import sparse  # noqa: PLC0415 - heavy, only when planning
+    from scipy.optimize import Bounds, LinearConstraint, milp  # noqa: PLC0415
+
+    q, fixed = problem.qty[rows], problem.fixed[rows]
+    per_unit = problem.per_unit(rows)
+    needs_binary = (fixed > 0) | forced[rows] | (options.min_share > 0)
+    b_rows = np.flatnonzero(needs_binary)
+    m = len(b_rows)
+    # variables: x (n flows), then y (m binaries); milp minimises
+    cost = np.concatenate([-per_unit, fixed[b_rows]])
+    s_idx, s_inv = np.unique(problem.supply[rows], return_inverse=True)
+    d_idx, d_inv = np.unique(problem.demand[rows], return_inverse=True)
+    cols = np.arange(n)
+    a_supply = sparse.csr_array((np.ones(n), (s_inv, cols)), shape=(len(s_idx), n + m))
+    a_demand = sparse.csr_array((np.ones(n), (d_inv, cols)), shape=(len(d_idx), n + m))
+    constraints = [
+        LinearConstraint(a_supply, -np.inf, problem.cap_s[s_idx]),
+        LinearConstraint(a_demand, -np.inf, problem.cap_d[d_idx]),
+    ]
+    if m:
+        # x_c <= q_c y_c and x_c >= share q_c y_c (a realised link carries its minimum)
+        k = np.arange(m)
+        upper = sparse.csr_array(
+            (np.concatenate([np.ones(m), -q[b_rows]]), (np.concatenate([k, k]),
+             np.concatenate([b_rows, n + k]))),
+            shape=(m, n + m),
+        )  # fmt: skip
+        constraints.append(LinearConstraint(upper, -np.inf, 0.0))
+        share = options.min_share
+        if share > 0:
+            lower = sparse.csr_array(
+                (np.concatenate([np.ones(m), -share * q[b_rows]]), (np.concatenate([k, k]),
+                 np.concatenate([b_rows, n + k]))),
+                shape=(m, n + m),
+            )  # fmt: skip
+            constraints.append(LinearConstraint(lower, 0.0, np.inf))
+    lower_b = np.zeros(n + m)
+    upper_b = np.concatenate([q, np.ones(m)])
+    is_forced = forced[rows][b_rows]
+    lower_b[n + np.flatnonzero(is_forced)] = 1.0
+    integrality = np.concatenate([np.zeros(n), np.ones(m)])
+    result = milp(
+        cost,
+        constraints=constraints,
+        integrality=integrality,
+        bounds=Bounds(lower_b, upper_b),
+        options={"time_limit": options.time_limit_s, "presolve": True},
+    )
+    kind = "HiGHS MILP" if m else "HiGHS LP"
+    if result.status == 2:
+        msg = (
+            "the plan is infeasible: the forced links or minimum quantities need more than "
+            "the supplies and demands hold; force fewer links or lower min_share"
+        )
+        raise AllocationError(msg)
+    if result.x is None:
+        msg = f"the solver gave no plan ({kind}, status {result.status}: {result.message})"
+        raise AllocationError(msg)
+    label = f"{kind} ({'optimal' if result.status == 0 else result.message})"
+    return np.clip(result.x[:n], 0.0, q), label, m
+
+
+def _greedy_value(frame: pd.DataFrame, problem: _Problem, rows: np.ndarray) -> float:
+    """The greedy pairwise choice on what the plan allocates, under the plan's cost model:
+    best candidates first, each taking what its supply and demand have left, paying its fixed
+    cost in full when it carries anything."""
+    if len(rows) == 0:
+        return 0.0
+    value = problem.value[rows]
+    # a candidate that does not pay at its full quantity is never taken by the greedy choice
+    part = frame.iloc[rows].assign(
+        net_benefit_eur=np.where(value > 0, value, np.nan),
+        supply_quantity=problem.cap_s[problem.supply[rows]],
+        demand_quantity=problem.cap_d[problem.demand[rows]],
+    )
+    carried = summary.best_per_flow(part) * problem.qty[rows]
+    fixed = problem.fixed[rows]
+    return float(np.sum(problem.per_unit(rows) * carried - fixed * (carried > 0)))
+
+
+def _plan(
+    frame: pd.DataFrame,
+    problem: _Problem,
+    flow: np.ndarray,
+    *,
+    in_place: np.ndarray,
+    options: AllocationOptions,
+    greedy: float,
+    solver: str,
+    binaries: int,
+    elapsed: float,
+) -> Plan:
+    qty, value, fixed = problem.qty, problem.value, problem.fixed
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(qty > 0, flow / qty, 0.0)
+        per_unit = np.where(qty > 0, (value + fixed) / qty, 0.0)
+        co2_per_unit = frame["net_co2e_t"].to_numpy(dtype="float64", na_value=np.nan) / qty
+    carried = flow > 0
+    link_value = np.where(carried, np.nan_to_num(per_unit) * flow - fixed, 0.0)
+    links = frame.assign(
+        planned_flow=flow,
+        planned_share=np.nan_to_num(share),
+        plan_value=link_value,
+        plan_co2e_t=np.where(carried, np.nan_to_num(co2_per_unit) * flow, 0.0),
+        plan_role=np.where(in_place, "in place", np.where(carried, "new", "")),
+    )
+    new = carried & ~in_place
+    return Plan(
+        links=links,
+        objective=options.objective,
+        unit="t CO2e/yr" if options.objective == "co2" else "EUR/yr",
+        value=float(link_value.sum()),
+        new_value=float(link_value[new].sum()),
+        greedy_new_value=greedy,
+        solver=solver,
+        binaries=binaries,
+        solve_time_s=elapsed,
+    )
