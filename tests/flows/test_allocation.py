@@ -1,0 +1,201 @@
+"""The cluster plan: the optimum against brute force, capacities, greedy <= optimum, exchanges
+in place first, clear messages for requests that cannot be planned."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import linprog
+
+import datasets
+from flows import allocation, io, pipeline
+
+
+def _instance(seed: int) -> pd.DataFrame:
+    """A small random set of candidates: 2-4 supplies, 2-4 demands, freight and pipes (a pipe
+    has a fixed annual cost), some not paying at their full quantity."""
+    rng = np.random.default_rng(seed)
+    n_s, n_d = int(rng.integers(2, 5)), int(rng.integers(2, 5))
+    cap_s = rng.choice([50.0, 100.0, 150.0], n_s)
+    cap_d = rng.choice([40.0, 80.0, 120.0], n_d)
+    pairs = [(i, j) for i in range(n_s) for j in range(n_d) if rng.random() < 0.6]
+    if not pairs:
+        pairs = [(0, 0)]
+    s = np.array([p[0] for p in pairs])
+    d = np.array([p[1] for p in pairs])
+    qty = np.minimum(cap_s[s], cap_d[d])
+    pipe = rng.random(len(pairs)) < 0.4
+    unit_value = rng.uniform(-2.0, 10.0, len(pairs))
+    fixed = np.where(pipe, rng.uniform(50.0, 400.0, len(pairs)), 0.0)
+    value = unit_value * qty - fixed
+    return pd.DataFrame(
+        {
+            "candidate_id": [f"s{i}>d{j}" for i, j in pairs],
+            "supply_site": [f"s{i}" for i in s],
+            "resource": "heat",
+            "demand_site": [f"d{j}" for j in d],
+            "demand_resource": "heat",
+            "supply_quantity": cap_s[s],
+            "demand_quantity": cap_d[d],
+            "quantity": qty,
+            "unit": "MWh/yr",
+            "mode": np.where(pipe, "pipeline", "road"),
+            "net_benefit_eur": value,
+            "net_benefit_excl_carbon_eur": value,
+            "net_co2e_t": value / 10,
+            "transport_cost_eur": fixed,
+            "transport_co2e_t": 0.0,
+            "exchange_status": "new",
+        }
+    )
+
+
+def _brute_force(frame: pd.DataFrame) -> float:
+    """The optimum by enumeration: every subset of pipes built, the flows by an LP for each."""
+    qty = frame["quantity"].to_numpy()
+    fixed = frame["transport_cost_eur"].to_numpy()
+    per_unit = (frame["net_benefit_eur"].to_numpy() + fixed) / qty
+    pipes = np.flatnonzero(fixed > 0)
+    supply = pd.factorize(frame["supply_site"])[0]
+    demand = pd.factorize(frame["demand_site"])[0]
+    rows = []
+    caps = []
+    for codes, column in ((supply, "supply_quantity"), (demand, "demand_quantity")):
+        for k in np.unique(codes):
+            rows.append((codes == k).astype(float))
+            caps.append(frame.loc[codes == k, column].iloc[0])
+    best = 0.0
+    for built in itertools.product([0, 1], repeat=len(pipes)):
+        upper = qty.copy()
+        upper[pipes] *= np.array(built, dtype=float)
+        bounds = list(zip(0 * upper, upper, strict=True))
+        lp = linprog(-per_unit, A_ub=np.array(rows), b_ub=np.array(caps), bounds=bounds)
+        assert lp.status == 0
+        best = max(best, -lp.fun - float(fixed[pipes] @ np.array(built, dtype=float)))
+    return best
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_the_optimum_is_the_brute_force_one(seed: int) -> None:
+    frame = _instance(seed)
+    plan = allocation.allocate(frame)
+    assert plan.new_value == pytest.approx(_brute_force(frame), rel=1e-6, abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_no_supply_or_demand_is_exceeded_and_greedy_is_not_better(seed: int) -> None:
+    frame = _instance(seed)
+    plan = allocation.allocate(frame)
+    links = plan.links
+    for site, column in (("supply_site", "supply_quantity"), ("demand_site", "demand_quantity")):
+        used = links.groupby(site).agg(flow=("planned_flow", "sum"), cap=(column, "first"))
+        assert (used["flow"] <= used["cap"] * (1 + 1e-9) + 1e-9).all()
+    assert (links["planned_flow"] <= links["quantity"] * (1 + 1e-9)).all()
+    assert plan.greedy_new_value <= plan.new_value + 1e-6
+    # a pipe carries something only when it is built, and then pays its whole fixed cost
+    carried = links[links["planned_flow"] > 1e-9]
+    per_unit = (carried["net_benefit_eur"] + carried["transport_cost_eur"]) / carried["quantity"]
+    expected = per_unit * carried["planned_flow"] - carried["transport_cost_eur"]
+    np.testing.assert_allclose(carried["plan_value"], expected, rtol=1e-9, atol=1e-9)
+
+
+def test_a_pipe_is_built_only_when_it_pays_its_fixed_cost() -> None:
+    frame = (
+        _instance(3)
+        .head(1)
+        .assign(quantity=100.0, supply_quantity=100.0, demand_quantity=100.0, mode="pipeline")
+    )
+    pays = frame.assign(net_benefit_eur=50.0, transport_cost_eur=200.0)  # 250/100 per unit
+    loses = frame.assign(net_benefit_eur=-1.0, transport_cost_eur=200.0)
+    assert allocation.allocate(pays).chosen["planned_flow"].tolist() == [100.0]
+    assert allocation.allocate(loses).chosen.empty
+    # forced, it is built at a loss and says so in the value
+    forced = allocation.allocate(loses, options=allocation.AllocationOptions(force=["s0>d0"]))
+    assert forced.value == pytest.approx(-1.0)
+
+
+def test_exchanges_in_place_use_their_share_first() -> None:
+    frame = pd.DataFrame(
+        {
+            "candidate_id": ["lake>refinery", "lake>pharma"],
+            "supply_site": ["lake", "lake"],
+            "resource": "surface-water",
+            "demand_site": ["refinery", "pharma"],
+            "demand_resource": "process-water",
+            "supply_quantity": 100.0,
+            "demand_quantity": [60.0, 80.0],
+            "quantity": [60.0, 80.0],
+            "unit": "m3/yr",
+            "mode": "road",
+            "net_benefit_eur": [60.0, 800.0],  # the new use is worth far more per m3
+            "net_benefit_excl_carbon_eur": [60.0, 800.0],
+            "net_co2e_t": [6.0, 80.0],
+            "transport_cost_eur": 0.0,
+            "transport_co2e_t": 0.0,
+            "exchange_status": ["active", "new"],
+        }
+    )
+    kept = allocation.allocate(frame).links.set_index("candidate_id")
+    assert kept.loc["lake>refinery", "planned_flow"] == 60.0
+    assert kept.loc["lake>refinery", "plan_role"] == "in place"
+    assert kept.loc["lake>pharma", "planned_flow"] == pytest.approx(40.0)  # what is left
+    free = allocation.allocate(frame, options=allocation.AllocationOptions(keep_in_place=False))
+    competed = free.links.set_index("candidate_id")
+    assert competed.loc["lake>pharma", "planned_flow"] == pytest.approx(80.0)
+    assert competed.loc["lake>refinery", "planned_flow"] == pytest.approx(20.0)
+
+
+def test_objectives_and_minimum_quantities() -> None:
+    frame = _instance(7)
+    co2 = allocation.allocate(frame, options=allocation.AllocationOptions(objective="co2"))
+    assert co2.unit == "t CO2e/yr"
+    minimum = allocation.allocate(frame, options=allocation.AllocationOptions(min_share=0.5))
+    chosen = minimum.chosen
+    assert (chosen["planned_flow"] >= 0.5 * chosen["quantity"] - 1e-6).all()
+    assert minimum.binaries > 0  # a minimum quantity needs a yes/no per link
+    assert minimum.solver.startswith("HiGHS MILP")
+    assert minimum.new_value <= allocation.allocate(frame).new_value + 1e-6  # a constraint more
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (allocation.AllocationOptions(objective="money"), "unknown objective"),  # type: ignore[arg-type]
+        (allocation.AllocationOptions(min_share=2.0), "min_share"),
+        (allocation.AllocationOptions(force=["nowhere>nobody"]), "not among the candidates"),
+    ],
+)
+def test_requests_that_cannot_be_planned_say_why(
+    options: allocation.AllocationOptions, message: str
+) -> None:
+    with pytest.raises(allocation.AllocationError, match=message):
+        allocation.allocate(_instance(1), options=options)
+
+
+def test_an_empty_set_and_an_infeasible_force_say_why() -> None:
+    with pytest.raises(allocation.AllocationError, match="no candidates"):
+        allocation.allocate(_instance(1).iloc[0:0])
+    frame = _instance(2)
+    shared = frame[frame["supply_site"] == frame["supply_site"].iloc[0]]
+    if len(shared) >= 2:
+        both = shared["candidate_id"].tolist()
+        with pytest.raises(allocation.AllocationError, match="infeasible"):
+            allocation.allocate(
+                frame.assign(supply_quantity=1.0),
+                options=allocation.AllocationOptions(force=both, min_share=1.0),
+            )
+
+
+def test_kalundborg_today_has_nothing_new_to_plan() -> None:
+    case = io.load_case(datasets.get_path("kalundborg")).case
+    assert case is not None
+    analysis = pipeline.analyse(case)
+    plan = allocation.allocate(analysis.candidates)
+    assert set(plan.chosen["plan_role"]) == {"in place"}
+    assert plan.new_value == 0.0
+    totals = analysis.totals(tier="owner")
+    # the in-place exchanges the plan keeps are the ones the totals count
+    assert plan.value == pytest.approx(totals.in_place.net_benefit_eur, rel=1e-9)
