@@ -12,7 +12,8 @@ same unit), as a mixed-integer programme solved by HiGHS (``scipy.optimize.milp`
 * the value of a link is linear in its flow: ``v_c x_c - F_c y_c``, where ``v_c`` is the
   candidate's figure at its full quantity plus its fixed cost, per unit;
 * every supply (site and resource) and every demand (site and demanded resource) caps the sum
-  of the flows on its links.
+  of the flows on its links;
+* candidates inferred from sector codes take no part: their flows' quantities are unknown.
 
 Exchanges already in place (``exchange_status`` active) use their share first, each flow
 counted once (:func:`flows.summary.best_per_flow`); the plan allocates what they leave. Where
@@ -53,9 +54,8 @@ class AllocationOptions:
     Attributes
     ----------
     objective
-        ``benefit`` (net benefit, EUR/yr, at the analysis' carbon price), ``co2`` (net CO2e
-        avoided, t/yr) or ``mixed`` (net benefit without carbon + ``carbon_price_eur_per_t`` x
-        net CO2e).
+        ``benefit`` (net benefit in money, EUR/yr, without any carbon value), ``co2`` (net
+        CO2e avoided, t/yr) or ``mixed`` (the money + ``carbon_price_eur_per_t`` x net CO2e).
     carbon_price_eur_per_t
         Carbon price of the ``mixed`` objective, EUR/t CO2e.
     min_share
@@ -149,7 +149,7 @@ def _figures(frame: pd.DataFrame, options: AllocationOptions) -> tuple[np.ndarra
     transport_eur = frame["transport_cost_eur"].to_numpy(dtype="float64", na_value=np.nan)
     transport_co2 = frame["transport_co2e_t"].to_numpy(dtype="float64", na_value=np.nan)
     if options.objective == "benefit":
-        value = frame["net_benefit_eur"].to_numpy(dtype="float64", na_value=np.nan)
+        value = frame["net_benefit_excl_carbon_eur"].to_numpy(dtype="float64", na_value=np.nan)
         fixed = np.where(pipe, transport_eur, 0.0)
     elif options.objective == "co2":
         value = co2
@@ -219,13 +219,16 @@ def allocate(candidates: pd.DataFrame, *, options: AllocationOptions | None = No
     value, fixed = _figures(frame, opts)
     qty = frame["quantity"].to_numpy(dtype="float64", na_value=np.nan)
     usable = np.isfinite(qty) & (qty > 0) & np.isfinite(value)
+    if "basis" in frame.columns:
+        # an inferred flow's quantity is unknown: it bounds nothing, so it plans nothing
+        usable &= (frame["basis"].astype("object") == "declared").to_numpy()
     supply, demand, cap_s, cap_d = _keys(frame)
     problem = _Problem(qty, value, fixed, supply, demand, cap_s, cap_d)
     flow = np.zeros(len(frame))
     in_place = (frame["exchange_status"].astype("object") == "active").to_numpy() & usable
     if opts.keep_in_place and in_place.any():
         share = summary.best_per_flow(frame[in_place].assign(net_benefit_eur=value[in_place]))
-        flow[in_place] = qty[in_place] * share
+        flow[in_place] = np.nan_to_num(qty[in_place] * share)
         np.subtract.at(problem.cap_s, supply[in_place], flow[in_place])
         np.subtract.at(problem.cap_d, demand[in_place], flow[in_place])
         problem.cap_s = np.maximum(problem.cap_s, 0.0)
@@ -235,7 +238,9 @@ def allocate(candidates: pd.DataFrame, *, options: AllocationOptions | None = No
         | frame["demand_site"].astype("object").isin(list(opts.exclude_sites))
     ).to_numpy()
     forced = frame["candidate_id"].astype(str).isin(list(opts.force)).to_numpy()
-    open_ = usable & ~excluded & (forced | (value > 0) | (fixed > 0))
+    # a link that does not pay at its full quantity pays less at any smaller flow (its fixed
+    # cost stays): only paying or forced links enter the programme
+    open_ = usable & ~excluded & (forced | (value > 0))
     if opts.keep_in_place:
         open_ &= ~in_place
     if (forced & ~open_).any():
@@ -333,7 +338,13 @@ def _solve(
     if result.x is None:
         msg = f"the solver gave no plan ({kind}, status {result.status}: {result.message})"
         raise AllocationError(msg)
-    label = f"{kind} ({'optimal' if result.status == 0 else result.message})"
+    if result.status == 0:
+        label = f"{kind} (optimal)"
+    else:
+        # stopped by the time limit: the best plan found, and how far it may be from optimal
+        gap = getattr(result, "mip_gap", None)
+        within = f", within {gap:.2%} of the optimum" if gap is not None else ""
+        label = f"{kind} (time limit of {options.time_limit_s:g} s reached{within})"
     return np.clip(result.x[:n], 0.0, q), label, m
 
 
@@ -393,3 +404,32 @@ def _plan(
         binaries=binaries,
         solve_time_s=elapsed,
     )
+
+
+def plan_lines(plan: Plan) -> list[str]:
+    """The plan in plain sentences, for the command line and the app."""
+    chosen = plan.chosen
+    roles = chosen["plan_role"].astype(str)
+    new = chosen[roles == "new"]
+    kept = chosen[roles == "in place"]
+
+    def amounts(rows: pd.DataFrame) -> str:
+        by_unit = rows.groupby(rows["unit"].astype(str))["planned_flow"].sum()
+        return ", ".join(f"{v:,.0f} {u}" for u, v in by_unit.items()) or "nothing"
+
+    gap = plan.new_value - plan.greedy_new_value
+    return [
+        (
+            f"Plan ({plan.objective}, {plan.solver}, {plan.binaries} yes/no decisions, "
+            f"{plan.solve_time_s:.2f} s): {plan.value:,.0f} {plan.unit} in all"
+        ),
+        (
+            f"In place: {len(kept)} exchanges keep {amounts(kept)}, worth "
+            f"{plan.value - plan.new_value:,.0f} {plan.unit}"
+        ),
+        (
+            f"New: {len(new)} links carry {amounts(new)}, worth {plan.new_value:,.0f} {plan.unit}; "
+            f"the greedy pairwise choice gets {plan.greedy_new_value:,.0f} ({gap:+,.0f})"
+        ),
+        f"CO2e of the plan: {float(chosen['plan_co2e_t'].sum()):,.0f} t/yr",
+    ]

@@ -14,6 +14,7 @@ from geo.cli import add_vehicle_options
 
 if TYPE_CHECKING:
     from flows.model import Case
+    from flows.pipeline import Analysis
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -83,14 +84,18 @@ def _template(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _match(args: argparse.Namespace) -> int:
-    from flows import exports, pipeline, privacy, summary  # noqa: PLC0415 - heavier imports
+_RESULT_SUFFIXES = {".gpkg", ".csv", ".parquet"}
+
+
+def _analysis(args: argparse.Namespace) -> tuple[Case, Analysis] | int:
+    """The case and its analysis as the command's options ask (or an exit code)."""
+    from flows import pipeline  # noqa: PLC0415 - heavier imports
     from geo import cli as geo_cli  # noqa: PLC0415
     from geo import network as geo_network  # noqa: PLC0415
     from geo.routing import RoadNetwork  # noqa: PLC0415
 
     out = Path(args.out)
-    if out.suffix.lower() not in {".gpkg", ".csv", ".parquet"}:
+    if out.suffix.lower() not in _RESULT_SUFFIXES:
         print(f"error: {out.name}: --out must end in .gpkg, .parquet or .csv", file=sys.stderr)
         return EXIT_UNREADABLE
     case = _valid_case(args.path)
@@ -111,11 +116,21 @@ def _match(args: argparse.Namespace) -> int:
     analysis = pipeline.analyse(case, network=road, options=options)
     if analysis.year_note:
         print(analysis.year_note)
+    return case, analysis
+
+
+def _match(args: argparse.Namespace) -> int:
+    from flows import exports, privacy, summary  # noqa: PLC0415 - heavier imports
+
+    found = _analysis(args)
+    if isinstance(found, int):
+        return found
+    case, analysis = found
     tier = privacy.check_tier(args.tier)
     shown = analysis.view(tier=tier)
     notes: list[str] = []
     written = exports.write_candidates(
-        shown, case, out, parameters=analysis.parameters, notes=notes
+        shown, case, Path(args.out), parameters=analysis.parameters, notes=notes
     )
     print(summary.summary_table(shown, analysis.totals(tier=tier)))
     print(
@@ -123,6 +138,42 @@ def _match(args: argparse.Namespace) -> int:
         f"{tier} view); wrote {written}"
     )
     for note in notes:  # what was changed to keep the file safe (formula-like text, ...)
+        print(f"note: {note}")
+    return EXIT_OK
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from flows import allocation, exports, privacy  # noqa: PLC0415 - heavier imports
+
+    found = _analysis(args)
+    if isinstance(found, int):
+        return found
+    case, analysis = found
+    tier = privacy.check_tier(args.tier)
+    price = analysis.parameters["carbon.price"]
+    options = allocation.AllocationOptions(
+        objective=args.objective,
+        carbon_price_eur_per_t=price,
+        min_share=args.min_share,
+        exclude_sites=tuple(args.exclude or ()),
+        force=tuple(args.force or ()),
+    )
+    try:
+        plan = analysis.plan(tier=tier, options=options)
+    except allocation.AllocationError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_INVALID
+    notes: list[str] = []
+    written = exports.write_candidates(
+        plan.chosen, case, Path(args.out), parameters=analysis.parameters, notes=notes
+    )
+    for line in allocation.plan_lines(plan):
+        print(line)
+    print(
+        f"{len(plan.chosen)} links ({analysis.parameter_set}, reference year {analysis.year}, "
+        f"{tier} view); wrote {written}"
+    )
+    for note in notes:
         print(f"note: {note}")
     return EXIT_OK
 
@@ -195,6 +246,35 @@ def _suggest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
+    """The options every command that runs an analysis takes (match, plan)."""
+    parser.add_argument("path", help="the case")
+    parser.add_argument("--network", help="road network (.graphml/.gpkg or OSM .osm/.pbf)")
+    parser.add_argument("--max-km", type=float, help="one maximum distance for every resource")
+    parser.add_argument(
+        "--include-inferred",
+        action="store_true",
+        help="also suggest exchanges inferred from sector codes (flagged)",
+    )
+    parser.add_argument("--carbon-price", type=float, help="EUR per t CO2e (default: the set's)")
+    add_vehicle_options(parser)
+    parser.add_argument(
+        "--year",
+        type=int,
+        help="reference year: only what exists in it is matched (default: the current year)",
+    )
+    parser.add_argument(
+        "--out", required=True, help="target .gpkg or .parquet (GeoParquet lines), or .csv"
+    )
+    parser.add_argument(
+        "--tier",
+        choices=("owner", "public"),
+        default="public",
+        help="who may see the output: public (default) withholds the quantities of confidential "
+        "flows and every figure derived from them; owner shows everything",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m flows``."""
     parser = argparse.ArgumentParser(
@@ -217,32 +297,28 @@ def build_parser() -> argparse.ArgumentParser:
     template.add_argument("out", help="target .xlsx")
     template.set_defaults(func=_template)
     match = sub.add_parser("match", help="find and score candidate exchanges in a case")
-    match.add_argument("path", help="the case")
-    match.add_argument("--network", help="road network (.graphml/.gpkg or OSM .osm/.pbf)")
-    match.add_argument("--max-km", type=float, help="one maximum distance for every resource")
-    match.add_argument(
-        "--include-inferred",
-        action="store_true",
-        help="also suggest exchanges inferred from sector codes (flagged)",
-    )
-    match.add_argument("--carbon-price", type=float, help="EUR per t CO2e (default: the set's)")
-    add_vehicle_options(match)
-    match.add_argument(
-        "--year",
-        type=int,
-        help="reference year: only what exists in it is matched (default: the current year)",
-    )
-    match.add_argument(
-        "--out", required=True, help="target .gpkg or .parquet (GeoParquet lines), or .csv"
-    )
-    match.add_argument(
-        "--tier",
-        choices=("owner", "public"),
-        default="public",
-        help="who may see the output: public (default) withholds the quantities of confidential "
-        "flows and every figure derived from them; owner shows everything",
-    )
+    _add_analysis_options(match)
     match.set_defaults(func=_match)
+    plan = sub.add_parser(
+        "plan", help="the best set of exchanges: each supply and demand used once at most"
+    )
+    _add_analysis_options(plan)
+    plan.add_argument(
+        "--objective",
+        choices=("benefit", "co2", "mixed"),
+        default="mixed",
+        help="maximise the money (benefit), the CO2e avoided (co2), or the money plus the "
+        "carbon price times the CO2e (mixed, the default)",
+    )
+    plan.add_argument(
+        "--min-share",
+        type=float,
+        default=0.0,
+        help="a realised link carries at least this share of its candidate's quantity (0-1)",
+    )
+    plan.add_argument("--exclude", nargs="*", metavar="SITE", help="sites left out of new links")
+    plan.add_argument("--force", nargs="*", metavar="CANDIDATE", help="candidate ids to realise")
+    plan.set_defaults(func=_plan)
     suggest = sub.add_parser("suggest", help="what the synergy library says a sector could do")
     suggest.add_argument("--nace", help="source sector (division 24, group 24.1 or class 24.10)")
     suggest.add_argument("--resource", help="an EWC code or a carrier")

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from datasets import settings
-from flows import matching, periods, privacy, scoring, summary
+from flows import allocation, matching, periods, privacy, scoring, summary
 from flows import reference as reference_data
 from flows.matching import CANDIDATE_COLUMNS
 from flows.model import Case
@@ -156,6 +156,14 @@ class Analysis:
     def totals(self, *, tier: privacy.Tier, frame: pd.DataFrame | None = None) -> summary.Totals:
         """Totals over every candidate (or over ``frame``, a subset) as ``tier`` may see them."""
         return privacy.totals(self._candidates if frame is None else frame, tier=tier)
+
+    def plan(
+        self, *, tier: privacy.Tier, options: allocation.AllocationOptions | None = None
+    ) -> allocation.Plan:
+        """The best set of exchanges among the candidates ``tier`` may see
+        (:func:`flows.allocation.allocate`): candidates whose figures are withheld from the
+        tier take no part, so a plan never reveals them."""
+        return allocation.allocate(self.view(tier=tier), options=options)
 
     def __len__(self) -> int:
         return len(self._candidates)

@@ -4,6 +4,7 @@ in place first, clear messages for requests that cannot be planned."""
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,7 @@ from scipy.optimize import linprog
 
 import datasets
 from flows import allocation, io, pipeline
+from tests.cli_helpers import run_module
 
 
 def _instance(seed: int) -> pd.DataFrame:
@@ -108,8 +110,9 @@ def test_a_pipe_is_built_only_when_it_pays_its_fixed_cost() -> None:
         .head(1)
         .assign(quantity=100.0, supply_quantity=100.0, demand_quantity=100.0, mode="pipeline")
     )
-    pays = frame.assign(net_benefit_eur=50.0, transport_cost_eur=200.0)  # 250/100 per unit
-    loses = frame.assign(net_benefit_eur=-1.0, transport_cost_eur=200.0)
+    money = ("net_benefit_eur", "net_benefit_excl_carbon_eur")
+    pays = frame.assign(**dict.fromkeys(money, 50.0), transport_cost_eur=200.0)  # 250/100 a unit
+    loses = frame.assign(**dict.fromkeys(money, -1.0), transport_cost_eur=200.0)
     assert allocation.allocate(pays).chosen["planned_flow"].tolist() == [100.0]
     assert allocation.allocate(loses).chosen.empty
     # forced, it is built at a loss and says so in the value
@@ -193,9 +196,46 @@ def test_kalundborg_today_has_nothing_new_to_plan() -> None:
     case = io.load_case(datasets.get_path("kalundborg")).case
     assert case is not None
     analysis = pipeline.analyse(case)
-    plan = allocation.allocate(analysis.candidates)
+    price = analysis.parameters["carbon.price"]
+    options = allocation.AllocationOptions(objective="mixed", carbon_price_eur_per_t=price)
+    plan = allocation.allocate(analysis.candidates, options=options)
     assert set(plan.chosen["plan_role"]) == {"in place"}
     assert plan.new_value == 0.0
     totals = analysis.totals(tier="owner")
-    # the in-place exchanges the plan keeps are the ones the totals count
+    # the in-place exchanges the plan keeps, valued at the analysis' carbon price, are the
+    # ones the totals count
     assert plan.value == pytest.approx(totals.in_place.net_benefit_eur, rel=1e-9)
+
+
+def test_the_command_line_plan_is_the_api_plan(tmp_path: Path) -> None:
+    path = datasets.get_path("kalundborg")
+    out = tmp_path / "plan.csv"
+    done = run_module(
+        "flows", "plan", str(path), "--year", "2010", "--tier", "owner", "--out", str(out)
+    )
+    assert done.returncode == 0, done.stderr
+    case = io.load_case(path).case
+    assert case is not None
+    analysis = pipeline.analyse(case, options=pipeline.AnalysisOptions(year=2010))
+    price = analysis.parameters["carbon.price"]
+    options = allocation.AllocationOptions(objective="mixed", carbon_price_eur_per_t=price)
+    plan = analysis.plan(tier="owner", options=options)
+    written = pd.read_csv(out).set_index("candidate_id")
+    api = plan.chosen.set_index("candidate_id")
+    assert set(written.index) == set(api.index)
+    for column in ("planned_flow", "plan_value", "plan_co2e_t"):
+        np.testing.assert_allclose(
+            written.loc[api.index, column], api[column], rtol=1e-6, err_msg=column
+        )
+    assert f"{plan.value:,.0f} EUR/yr in all" in done.stdout
+    assert "greedy pairwise choice" in done.stdout
+
+
+def test_an_impossible_plan_is_a_clear_error_on_the_command_line(tmp_path: Path) -> None:
+    done = run_module(
+        "flows", "plan", str(datasets.get_path("kalundborg")), "--force", "nowhere>nobody",
+        "--out", str(tmp_path / "p.csv"),
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "forced links not among the candidates: nowhere>nobody" in done.stderr
+    assert "Traceback" not in done.stderr
