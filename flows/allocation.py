@@ -33,6 +33,7 @@ import pandas as pd
 
 from flows import summary
 from flows._errors import SymbioMapError
+from flows.model import Case
 
 Objective = Literal["benefit", "co2", "mixed"]
 OBJECTIVES: tuple[Objective, ...] = ("benefit", "co2", "mixed")
@@ -433,3 +434,40 @@ def plan_lines(plan: Plan) -> list[str]:
         ),
         f"CO2e of the plan: {float(chosen['plan_co2e_t'].sum()):,.0f} t/yr",
     ]
+
+
+def flows_between(
+    links: pd.DataFrame, case: Case, *, by: Literal["sector", "site"], unit: str
+) -> pd.DataFrame:
+    """What the plan's links carry from group to group, in one canonical unit (for a Sankey).
+
+    Parameters
+    ----------
+    links
+        The plan's chosen links (:attr:`Plan.chosen`).
+    case
+        The case (site names and NACE sectors).
+    by
+        ``sector`` (the NACE section of each site) or ``site`` (its name).
+    unit
+        ``t/yr``, ``MWh/yr`` or ``m3/yr``: quantities of different units are never added.
+
+    Returns
+    -------
+    DataFrame
+        ``source``, ``target`` and ``quantity`` (in ``unit``), largest first; a group that
+        supplies and receives appears once on each side.
+    """
+    column = "sector" if by == "sector" else "name"
+    label = case.sites.set_index("site_id")[column].astype("object")
+    label = label.fillna(case.sites.set_index("site_id")["name"].astype("object"))
+    rows = links[(links["unit"].astype(str) == unit) & (links["planned_flow"] > 0)]
+    table = pd.DataFrame(
+        {
+            "source": rows["supply_site"].astype("object").map(label).to_numpy(),
+            "target": rows["demand_site"].astype("object").map(label).to_numpy(),
+            "quantity": rows["planned_flow"].to_numpy(dtype="float64"),
+        }
+    )
+    grouped = table.groupby(["source", "target"], as_index=False)["quantity"].sum()
+    return grouped.sort_values("quantity", ascending=False, ignore_index=True)

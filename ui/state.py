@@ -191,6 +191,7 @@ def init_state() -> None:
         StateKeys.DISTANCES: None,
         StateKeys.ROUTE: None,
         StateKeys.SYNERGY_RUNS: None,
+        StateKeys.PLAN_RUNS: None,
     }
     first_run = StateKeys.CASE not in st.session_state
     for key, value in defaults.items():

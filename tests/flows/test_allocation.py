@@ -239,3 +239,19 @@ def test_an_impossible_plan_is_a_clear_error_on_the_command_line(tmp_path: Path)
     assert done.returncode == 1
     assert "forced links not among the candidates: nowhere>nobody" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_what_flows_between_sectors_adds_up_to_the_plan() -> None:
+    case = io.load_case(datasets.get_path("kalundborg")).case
+    assert case is not None
+    analysis = pipeline.analyse(case, options=pipeline.AnalysisOptions(year=2010))
+    chosen = allocation.allocate(analysis.candidates).chosen
+    for unit in ("t/yr", "MWh/yr", "m3/yr"):
+        moved = allocation.flows_between(chosen, case, by="sector", unit=unit)
+        in_unit = chosen[chosen["unit"].astype(str) == unit]
+        assert moved["quantity"].sum() == pytest.approx(in_unit["planned_flow"].sum())
+        by_site = allocation.flows_between(chosen, case, by="site", unit=unit)
+        assert by_site["quantity"].sum() == pytest.approx(in_unit["planned_flow"].sum())
+    heat = allocation.flows_between(chosen, case, by="sector", unit="MWh/yr")
+    # Asnæs (electricity, gas, steam) supplies the steam and heat of the plan's energy
+    assert heat["source"].str.contains("Electricity").any()
