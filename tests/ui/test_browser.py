@@ -172,6 +172,24 @@ def test_map_page_draws_sites_and_exchanges_offline(app_url: str) -> None:
     assert [url for url in blocked if not url.startswith("ws")] == [], blocked
 
 
+def test_plan_page_draws_its_sankey_and_map_offline(app_url: str) -> None:
+    blocked: list[str] = []
+    with _offline_page(blocked) as page:
+        page.goto(app_url, wait_until="domcontentloaded")
+        page.get_by_role("link", name="Plan").click()
+        page.get_by_text("Plan (EUR/yr)").wait_for(timeout=MAP_TIMEOUT_MS)
+        chart = page.locator('[data-testid="stPlotlyChart"]')
+        chart.wait_for(timeout=MAP_TIMEOUT_MS)
+        # plotly's JavaScript comes with the app: the Sankey's nodes are drawn offline
+        chart.locator("g.sankey-node").first.wait_for(timeout=MAP_TIMEOUT_MS)
+        assert chart.locator("g.sankey-node").count() >= 2
+        frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+        frame.locator("path.leaflet-interactive").first.wait_for(timeout=MAP_TIMEOUT_MS)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.screenshot(path=str(ARTIFACTS / "browser-plan.png"), full_page=True)
+    assert [url for url in blocked if not url.startswith("ws")] == [], blocked
+
+
 def test_kotka_network_upload_draws_the_route_of_an_exchange(
     app_url: str, kotka_case: Case, tmp_path: Path
 ) -> None:

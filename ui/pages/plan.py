@@ -79,8 +79,10 @@ def _kpis(result: allocation.Plan) -> None:
         ("t CO2e/yr", f"{float(chosen['plan_co2e_t'].sum()):,.0f}"),
         ("Links realised (new)", f"{int((roles == 'new').sum()):,}"),
     ]
-    for column, (label, value) in zip(st.columns(len(cells)), cells, strict=True):
-        column.metric(label, value)
+    # two rows of three: the figures are long (tens of millions) and must show whole
+    for row in (cells[:3], cells[3:]):
+        for column, (label, value) in zip(st.columns(len(row)), row, strict=True):
+            column.metric(label, value)
     st.caption(" ".join(f"{escape_markdown(line)}." for line in allocation.plan_lines(result)))
 
 
