@@ -383,14 +383,22 @@ def _plan(
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(qty > 0, flow / qty, 0.0)
         per_unit = np.where(qty > 0, (value + fixed) / qty, 0.0)
-        co2_per_unit = frame["net_co2e_t"].to_numpy(dtype="float64", na_value=np.nan) / qty
+        # a pipe's pumping is sized for the link: fixed, like its money
+        pipe = (frame["mode"].astype("object") == "pipeline").to_numpy()
+        fixed_co2 = np.where(
+            pipe,
+            np.nan_to_num(frame["transport_co2e_t"].to_numpy(dtype="float64", na_value=np.nan)),
+            0.0,
+        )
+        net_co2 = frame["net_co2e_t"].to_numpy(dtype="float64", na_value=np.nan)
+        co2_per_unit = (net_co2 + fixed_co2) / qty
     carried = flow > 0
     link_value = np.where(carried, np.nan_to_num(per_unit) * flow - fixed, 0.0)
     links = frame.assign(
         planned_flow=flow,
         planned_share=np.nan_to_num(share),
         plan_value=link_value,
-        plan_co2e_t=np.where(carried, np.nan_to_num(co2_per_unit) * flow, 0.0),
+        plan_co2e_t=np.where(carried, np.nan_to_num(co2_per_unit) * flow - fixed_co2, 0.0),
         plan_role=np.where(in_place, "in place", np.where(carried, "new", "")),
     )
     new = carried & ~in_place

@@ -53,6 +53,11 @@ WITHHELD_COLUMNS = (
     "supply_quantity",
     "demand_quantity",
     "quantity",
+    # a plan's flow on a link is a quantity too (flows.allocation.PLAN_COLUMNS)
+    "planned_flow",
+    "planned_share",
+    "plan_value",
+    "plan_co2e_t",
     *(
         c
         for c in SCORE_COLUMNS
