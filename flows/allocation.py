@@ -23,9 +23,12 @@ pairwise choice under the same cost model is reported beside the optimum.
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import time
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -277,17 +280,79 @@ def _solve(
     forced: np.ndarray,
     options: AllocationOptions,
 ) -> tuple[np.ndarray, str, int]:
-    """Solve the programme over the open candidates ``rows``; flows per row, solver label."""
+    """Solve the programme over the open candidates ``rows``; flows per row, solver label.
+
+    Links that share no supply or demand, even through others, are independent programmes:
+    each connected part with yes/no decisions is solved on its own (HiGHS' branch and bound
+    grows much faster than linearly with the size of one programme), and the parts without
+    any are solved together as one linear programme.
+    """
     n = len(rows)
     if n == 0:
         return np.zeros(0), "nothing to solve", 0
     from scipy import sparse  # noqa: PLC0415 - heavy, only when planning
+    from scipy.sparse.csgraph import connected_components  # noqa: PLC0415
+
+    needs_binary = (problem.fixed[rows] > 0) | forced[rows] | (options.min_share > 0)
+    s_idx, s_inv = np.unique(problem.supply[rows], return_inverse=True)
+    _, d_inv = np.unique(problem.demand[rows], return_inverse=True)
+    # a bipartite graph of supplies and demands, a link per candidate
+    graph = sparse.csr_array(
+        (np.ones(n), (s_inv, len(s_idx) + d_inv)),
+        shape=(len(s_idx) + d_inv.max() + 1,) * 2,
+    )
+    _, part_of_node = connected_components(graph, directed=False)
+    part = part_of_node[s_inv]
+    with_binary = np.zeros(part.max() + 1, dtype=bool)
+    with_binary[part[needs_binary]] = True
+    flows = np.zeros(n)
+    deadline = time.perf_counter() + options.time_limit_s
+    labels: list[str] = []
+    linear = np.flatnonzero(~with_binary[part])
+    if len(linear):
+        flows[linear], label = _solve_part(
+            problem, rows[linear], forced=forced, options=options, needs_binary=None
+        )
+        labels.append(label)
+    binaries = 0
+    order = np.argsort(part, kind="stable")
+    bounds = np.searchsorted(part[order], np.arange(part.max() + 2))
+    for k in np.flatnonzero(with_binary):
+        members = order[bounds[k] : bounds[k + 1]]
+        left = max(deadline - time.perf_counter(), 1.0)
+        flows[members], label = _solve_part(
+            problem,
+            rows[members],
+            forced=forced,
+            options=dataclasses.replace(options, time_limit_s=left),
+            needs_binary=needs_binary[members],
+        )
+        binaries += int(needs_binary[members].sum())
+        labels.append(label)
+    stopped = [label for label in labels if "time limit" in label]
+    parts = f"{len(labels)} independent part{'s' if len(labels) != 1 else ''}"
+    kind = "HiGHS MILP" if binaries else "HiGHS LP"
+    if stopped:
+        return flows, f"{kind}, {parts}; {stopped[0]}", binaries
+    return flows, f"{kind}, {parts} (optimal)", binaries
+
+
+def _solve_part(
+    problem: _Problem,
+    rows: np.ndarray,
+    *,
+    forced: np.ndarray,
+    options: AllocationOptions,
+    needs_binary: np.ndarray | None,
+) -> tuple[np.ndarray, str]:
+    """One programme: flows of ``rows`` and a label saying how the solve ended."""
+    from scipy import sparse  # noqa: PLC0415 - heavy, only when planning
     from scipy.optimize import Bounds, LinearConstraint, milp  # noqa: PLC0415
 
+    n = len(rows)
     q, fixed = problem.qty[rows], problem.fixed[rows]
     per_unit = problem.per_unit(rows)
-    needs_binary = (fixed > 0) | forced[rows] | (options.min_share > 0)
-    b_rows = np.flatnonzero(needs_binary)
+    b_rows = np.flatnonzero(needs_binary) if needs_binary is not None else np.zeros(0, int)
     m = len(b_rows)
     # variables: x (n flows), then y (m binaries); milp minimises
     cost = np.concatenate([-per_unit, fixed[b_rows]])
@@ -319,15 +384,14 @@ def _solve(
             constraints.append(LinearConstraint(lower, 0.0, np.inf))
     lower_b = np.zeros(n + m)
     upper_b = np.concatenate([q, np.ones(m)])
-    is_forced = forced[rows][b_rows]
-    lower_b[n + np.flatnonzero(is_forced)] = 1.0
+    lower_b[n + np.flatnonzero(forced[rows][b_rows])] = 1.0
     integrality = np.concatenate([np.zeros(n), np.ones(m)])
     result = milp(
         cost,
         constraints=constraints,
         integrality=integrality,
         bounds=Bounds(lower_b, upper_b),
-        options={"time_limit": options.time_limit_s, "presolve": True},
+        options={"time_limit": options.time_limit_s, "presolve": True, "mip_rel_gap": 1e-6},
     )
     kind = "HiGHS MILP" if m else "HiGHS LP"
     if result.status == 2:
@@ -345,8 +409,14 @@ def _solve(
         # stopped by the time limit: the best plan found, and how far it may be from optimal
         gap = getattr(result, "mip_gap", None)
         within = f", within {gap:.2%} of the optimum" if gap is not None else ""
-        label = f"{kind} (time limit of {options.time_limit_s:g} s reached{within})"
-    return np.clip(result.x[:n], 0.0, q), label, m
+        label = f"time limit of {options.time_limit_s:g} s reached{within}"
+    x = np.clip(result.x[:n], 0.0, q)
+    # HiGHS leaves flows of ~1e-13 on links it did not build: they carry nothing and must not
+    # be charged their fixed cost
+    if m:
+        x[b_rows[result.x[n:] < 0.5]] = 0.0
+    x[x <= 1e-9 * q] = 0.0
+    return x, label
 
 
 def _greedy_value(frame: pd.DataFrame, problem: _Problem, rows: np.ndarray) -> float:
@@ -479,3 +549,78 @@ def flows_between(
     )
     grouped = table.groupby(["source", "target"], as_index=False)["quantity"].sum()
     return grouped.sort_values("quantity", ascending=False, ignore_index=True)
+
+
+def read_plan(candidates: pd.DataFrame, path: str | os.PathLike[str]) -> Plan:
+    """A plan written by ``python -m flows plan`` (CSV, GeoPackage or GeoParquet), laid over
+    the candidates of the same analysis.
+
+    Parameters
+    ----------
+    candidates
+        The analysis' candidates (owner's view or a tier's).
+    path
+        The plan file: its ``candidate_id``, ``planned_flow`` and ``plan_role`` columns.
+
+    Raises
+    ------
+    AllocationError
+        Naming the file when it lacks those columns or names candidates the analysis does not
+        have (a plan of another case, year or parameter set).
+    """
+    file = Path(path)
+    try:
+        if file.suffix.lower() == ".csv":
+            table = pd.read_csv(file)
+        elif file.suffix.lower() == ".parquet":
+            table = pd.read_parquet(file)
+        else:
+            import pyogrio  # noqa: PLC0415 - only for GeoPackage plans
+
+            table = pyogrio.read_dataframe(file, read_geometry=False)
+    except (OSError, ValueError) as err:
+        msg = f"{file.name}: cannot read the plan ({err}); give the file `flows plan` wrote"
+        raise AllocationError(msg) from err
+    needed = {"candidate_id", "planned_flow", "plan_role"}
+    if not needed <= set(table.columns):
+        missing = ", ".join(sorted(needed - set(table.columns)))
+        msg = f"{file.name}: not a plan (no {missing} column); give the file `flows plan` wrote"
+        raise AllocationError(msg)
+    ids = candidates["candidate_id"].astype(str)
+    table = table.assign(candidate_id=table["candidate_id"].astype(str)).set_index("candidate_id")
+    unknown = sorted(set(table.index) - set(ids))
+    if unknown:
+        msg = (
+            f"{file.name}: the plan names {len(unknown)} links this analysis does not have "
+            f"(first: {unknown[0]}); plan and report the same case with the same year and options"
+        )
+        raise AllocationError(msg)
+    flow = table["planned_flow"].reindex(ids).fillna(0.0).to_numpy(dtype="float64")
+    qty = candidates["quantity"].to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(qty > 0, flow / qty, 0.0)
+    role = table["plan_role"].reindex(ids).fillna("").astype(str).to_numpy()
+    links = candidates.assign(
+        planned_flow=flow,
+        planned_share=np.nan_to_num(share),
+        plan_value=table["plan_value"].reindex(ids).fillna(0.0).to_numpy(dtype="float64")
+        if "plan_value" in table
+        else 0.0,
+        plan_co2e_t=table["plan_co2e_t"].reindex(ids).fillna(0.0).to_numpy(dtype="float64")
+        if "plan_co2e_t" in table
+        else 0.0,
+        plan_role=np.where(flow > 0, role, ""),
+    ).reset_index(drop=True)
+    value = float(links["plan_value"].sum())
+    new = links["plan_role"] == "new"
+    return Plan(
+        links=links,
+        objective="mixed",
+        unit="EUR/yr",
+        value=value,
+        new_value=float(links.loc[new, "plan_value"].sum()),
+        greedy_new_value=float("nan"),
+        solver=f"read from {file.name}",
+        binaries=0,
+        solve_time_s=0.0,
+    )

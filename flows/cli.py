@@ -13,6 +13,7 @@ from flows._errors import CaseReadError, CaseWriteError, ResourceError, SymbioMa
 from geo.cli import add_vehicle_options
 
 if TYPE_CHECKING:
+    from flows.allocation import AllocationOptions
     from flows.model import Case
     from flows.pipeline import Analysis
 
@@ -84,10 +85,12 @@ def _template(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_RESULT_SUFFIXES = {".gpkg", ".csv", ".parquet"}
+_RESULT_SUFFIXES = frozenset({".gpkg", ".csv", ".parquet"})
 
 
-def _analysis(args: argparse.Namespace) -> tuple[Case, Analysis] | int:
+def _analysis(
+    args: argparse.Namespace, *, suffixes: frozenset[str] = _RESULT_SUFFIXES
+) -> tuple[Case, Analysis] | int:
     """The case and its analysis as the command's options ask (or an exit code)."""
     from flows import pipeline  # noqa: PLC0415 - heavier imports
     from geo import cli as geo_cli  # noqa: PLC0415
@@ -95,8 +98,9 @@ def _analysis(args: argparse.Namespace) -> tuple[Case, Analysis] | int:
     from geo.routing import RoadNetwork  # noqa: PLC0415
 
     out = Path(args.out)
-    if out.suffix.lower() not in _RESULT_SUFFIXES:
-        print(f"error: {out.name}: --out must end in .gpkg, .parquet or .csv", file=sys.stderr)
+    if out.suffix.lower() not in suffixes:
+        allowed = ", ".join(sorted(suffixes))
+        print(f"error: {out.name}: --out must end in {allowed}", file=sys.stderr)
         return EXIT_UNREADABLE
     case = _valid_case(args.path)
     if isinstance(case, int):
@@ -150,16 +154,8 @@ def _plan(args: argparse.Namespace) -> int:
         return found
     case, analysis = found
     tier = privacy.check_tier(args.tier)
-    price = analysis.parameters["carbon.price"]
-    options = allocation.AllocationOptions(
-        objective=args.objective,
-        carbon_price_eur_per_t=price,
-        min_share=args.min_share,
-        exclude_sites=tuple(args.exclude or ()),
-        force=tuple(args.force or ()),
-    )
     try:
-        plan = analysis.plan(tier=tier, options=options)
+        plan = analysis.plan(tier=tier, options=_plan_options(args, analysis))
     except allocation.AllocationError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_INVALID
@@ -171,6 +167,61 @@ def _plan(args: argparse.Namespace) -> int:
         print(line)
     print(
         f"{len(plan.chosen)} links ({analysis.parameter_set}, reference year {analysis.year}, "
+        f"{tier} view); wrote {written}"
+    )
+    for note in notes:
+        print(f"note: {note}")
+    return EXIT_OK
+
+
+def _plan_options(args: argparse.Namespace, analysis: Analysis) -> AllocationOptions:
+    from flows import allocation  # noqa: PLC0415 - heavier imports
+
+    return allocation.AllocationOptions(
+        objective=args.objective,
+        carbon_price_eur_per_t=analysis.parameters["carbon.price"],
+        min_share=args.min_share,
+        exclude_sites=tuple(args.exclude or ()),
+        force=tuple(args.force or ()),
+    )
+
+
+def _report(args: argparse.Namespace) -> int:
+    import pandas as pd  # noqa: PLC0415 - heavier imports
+
+    from flows import allocation, ledger, privacy  # noqa: PLC0415
+
+    found = _analysis(args, suffixes=frozenset(ledger.LEDGER_SUFFIXES))
+    if isinstance(found, int):
+        return found
+    case, analysis = found
+    tier = privacy.check_tier(args.tier)
+    try:
+        if args.no_plan:
+            plan = None
+        elif args.plan:
+            plan = allocation.read_plan(analysis.candidates, args.plan)
+        else:
+            plan = allocation.allocate(analysis.candidates, options=_plan_options(args, analysis))
+        totals = pd.read_csv(args.reference_totals) if args.reference_totals else None
+        book = ledger.build_ledger(
+            case, analysis, plan, tier=tier, reference_totals=totals,
+            transport_paid_by=args.transport_paid_by,
+        )  # fmt: skip
+    except (allocation.AllocationError, ledger.LedgerError, OSError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_INVALID
+    notes: list[str] = []
+    try:
+        written = ledger.write_ledger(book, Path(args.out), case=case, notes=notes)
+    except CaseWriteError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    # one column per status (in place, new, planned), one row per figure
+    whole = book.totals().set_index("ledger_status").T
+    print(whole.to_string(float_format=lambda v: f"{v:,.0f}", na_rep="-"))
+    print(
+        f"{len(book.records)} records ({analysis.parameter_set}, reference year {analysis.year}, "
         f"{tier} view); wrote {written}"
     )
     for note in notes:
@@ -275,6 +326,25 @@ def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_plan_options(parser: argparse.ArgumentParser) -> None:
+    """The options of a cluster plan (plan, report)."""
+    parser.add_argument(
+        "--objective",
+        choices=("benefit", "co2", "mixed"),
+        default="mixed",
+        help="maximise the money (benefit), the CO2e avoided (co2), or the money plus the "
+        "carbon price times the CO2e (mixed, the default)",
+    )
+    parser.add_argument(
+        "--min-share",
+        type=float,
+        default=0.0,
+        help="a realised link carries at least this share of its candidate's quantity (0-1)",
+    )
+    parser.add_argument("--exclude", nargs="*", metavar="SITE", help="sites left out of new links")
+    parser.add_argument("--force", nargs="*", metavar="CANDIDATE", help="candidate ids to realise")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m flows``."""
     parser = argparse.ArgumentParser(
@@ -303,22 +373,33 @@ def build_parser() -> argparse.ArgumentParser:
         "plan", help="the best set of exchanges: each supply and demand used once at most"
     )
     _add_analysis_options(plan)
-    plan.add_argument(
-        "--objective",
-        choices=("benefit", "co2", "mixed"),
-        default="mixed",
-        help="maximise the money (benefit), the CO2e avoided (co2), or the money plus the "
-        "carbon price times the CO2e (mixed, the default)",
-    )
-    plan.add_argument(
-        "--min-share",
-        type=float,
-        default=0.0,
-        help="a realised link carries at least this share of its candidate's quantity (0-1)",
-    )
-    plan.add_argument("--exclude", nargs="*", metavar="SITE", help="sites left out of new links")
-    plan.add_argument("--force", nargs="*", metavar="CANDIDATE", help="candidate ids to realise")
+    _add_plan_options(plan)
     plan.set_defaults(func=_plan)
+    report = sub.add_parser(
+        "report",
+        help="the transaction ledger: an outgoing and an incoming record per exchange, "
+        "consolidated per site, park, region, family and year",
+    )
+    _add_analysis_options(report)
+    _add_plan_options(report)
+    report.add_argument(
+        "--plan", help="a plan written by `flows plan` (default: plan now with --objective)"
+    )
+    report.add_argument(
+        "--no-plan", action="store_true", help="only the exchanges in place and planned"
+    )
+    report.add_argument(
+        "--reference-totals",
+        help="CSV of company totals (site_id, kind: waste_t|water_m3|energy_mwh, total) for "
+        "the share of each company's own total",
+    )
+    report.add_argument(
+        "--transport-paid-by",
+        choices=("provider", "receiver"),
+        default="provider",
+        help="whose record books transport and pipe investment (default: provider)",
+    )
+    report.set_defaults(func=_report)
     suggest = sub.add_parser("suggest", help="what the synergy library says a sector could do")
     suggest.add_argument("--nace", help="source sector (division 24, group 24.1 or class 24.10)")
     suggest.add_argument("--resource", help="an EWC code or a carrier")

@@ -145,6 +145,12 @@ class Analysis:
         return self._candidates.copy(deep=False)
 
     @property
+    def matched(self) -> pd.DataFrame:
+        """The candidates as matching found them, before scoring (a copy): what a Monte Carlo
+        draw re-scores without searching again (:mod:`flows.uncertainty`)."""
+        return self._matched.copy(deep=False)
+
+    @property
     def parameters(self) -> ParameterSet:
         """The parameter set of the run."""
         return self.reference.parameters

@@ -395,3 +395,33 @@ def test_region_column_wins(case: Case, analysis: pipeline.Analysis) -> None:
     assert (r.loc[~in_park, "region_basis"] == "country").all()
     by_region = built.consolidate("region")
     assert by_region["records"].sum() == len(r)
+
+
+def test_the_report_command_writes_the_api_ledger(tmp_path: Path) -> None:
+    from flows import allocation, pipeline  # noqa: PLC0415
+    from tests.cli_helpers import run_module  # noqa: PLC0415
+
+    path = datasets.get_path("kalundborg")
+    plan_file = tmp_path / "plan.csv"
+    out = tmp_path / "ledger.csv"
+    planned = run_module("flows", "plan", str(path), "--tier", "owner", "--out", str(plan_file))
+    assert planned.returncode == 0, planned.stderr
+    done = run_module(
+        "flows", "report", str(path), "--tier", "owner", "--plan", str(plan_file),
+        "--out", str(out),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    case = io.load_case(path).case
+    assert case is not None
+    analysis = pipeline.analyse(case)
+    plan = allocation.read_plan(analysis.candidates, plan_file)
+    api = ledger.build_ledger(case, analysis, plan, tier="owner")
+    written = pd.read_csv(out)
+    assert len(written) == len(api.records)
+    np.testing.assert_allclose(
+        written["net_co2e_t"].sum(), api.records["net_co2e_t"].sum(), rtol=1e-6
+    )
+    assert "in place" in done.stdout
+    bad = run_module("flows", "report", str(path), "--plan", str(out), "--out", str(out))
+    assert bad.returncode == 1
+    assert "not a plan" in bad.stderr
