@@ -192,6 +192,8 @@ def init_state() -> None:
         StateKeys.ROUTE: None,
         StateKeys.SYNERGY_RUNS: None,
         StateKeys.PLAN_RUNS: None,
+        StateKeys.MC_RUNS: None,
+        StateKeys.REPORT_RUNS: None,
     }
     first_run = StateKeys.CASE not in st.session_state
     for key, value in defaults.items():
