@@ -18,6 +18,7 @@ page = st.navigation(
         st.Page("ui/pages/map.py", title="Map", default=True),
         st.Page("ui/pages/synergies.py", title="Synergies"),
         st.Page("ui/pages/plan.py", title="Plan"),
+        st.Page("ui/pages/report.py", title="Report"),
         st.Page("ui/pages/data.py", title="Data"),
     ]
 )

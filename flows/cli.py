@@ -154,17 +154,41 @@ def _plan(args: argparse.Namespace) -> int:
         return found
     case, analysis = found
     tier = privacy.check_tier(args.tier)
+    if args.draws and tier != "owner":
+        print(
+            "error: uncertainty bands are drawn on every flow, confidential ones included: "
+            "give --tier owner with --draws",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
+    options = _plan_options(args, analysis)
     try:
-        plan = analysis.plan(tier=tier, options=_plan_options(args, analysis))
+        plan = analysis.plan(tier=tier, options=options)
     except allocation.AllocationError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_INVALID
+    chosen = plan.chosen
+    bands = None
+    if args.draws:
+        from flows import uncertainty  # noqa: PLC0415 - only with --draws
+
+        bands = uncertainty.monte_carlo(
+            analysis, draws=args.draws, seed=args.seed, plan_options=options, plan=plan
+        )
+        p_pays = bands.links.set_index("candidate_id")["p_pays"]
+        chosen = chosen.assign(p_pays=chosen["candidate_id"].astype(str).map(p_pays).to_numpy())
     notes: list[str] = []
     written = exports.write_candidates(
-        plan.chosen, case, Path(args.out), parameters=analysis.parameters, notes=notes
+        chosen, case, Path(args.out), parameters=analysis.parameters, notes=notes
     )
     for line in allocation.plan_lines(plan):
         print(line)
+    if bands is not None:
+        print(
+            f"Uncertainty ({bands.draws} draws, seed {bands.seed}, "
+            f"{bands.elapsed_s:.1f} s): P10 / P50 / P90"
+        )
+        print(bands.kpis.to_string(float_format=lambda v: f"{v:,.0f}"))
     print(
         f"{len(plan.chosen)} links ({analysis.parameter_set}, reference year {analysis.year}, "
         f"{tier} view); wrote {written}"
@@ -374,6 +398,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_analysis_options(plan)
     _add_plan_options(plan)
+    plan.add_argument(
+        "--draws",
+        type=int,
+        default=0,
+        help="Monte Carlo draws of prices, factors and quantities for P10-P90 bands and each "
+        "link's probability to pay (ranges: datasets/reference/uncertainty.csv; needs --tier "
+        "owner)",
+    )
+    plan.add_argument("--seed", type=int, default=0, help="seed of the draws (reproducible)")
     plan.set_defaults(func=_plan)
     report = sub.add_parser(
         "report",

@@ -255,3 +255,31 @@ def test_what_flows_between_sectors_adds_up_to_the_plan() -> None:
     heat = allocation.flows_between(chosen, case, by="sector", unit="MWh/yr")
     # Asnæs (electricity, gas, steam) supplies the steam and heat of the plan's energy
     assert heat["source"].str.contains("Electricity").any()
+
+
+def test_plan_draws_are_reproducible_and_only_for_the_owner(tmp_path: Path) -> None:
+    path = str(datasets.get_path("kalundborg"))
+    runs = [
+        run_module(
+            "flows",
+            "plan",
+            path,
+            "--tier",
+            "owner",
+            "--draws",
+            "200",
+            "--seed",
+            "7",
+            "--out",
+            str(tmp_path / f"p{k}.csv"),
+        )
+        for k in range(2)
+    ]
+    assert all(r.returncode == 0 for r in runs), runs[0].stderr
+    first, second = (pd.read_csv(tmp_path / f"p{k}.csv") for k in range(2))
+    assert first["p_pays"].between(0, 1).all()
+    pd.testing.assert_series_equal(first["p_pays"], second["p_pays"])
+    assert "P10 / P50 / P90" in runs[0].stdout
+    public = run_module("flows", "plan", path, "--draws", "10", "--out", str(tmp_path / "x.csv"))
+    assert public.returncode == 1
+    assert "give --tier owner with --draws" in public.stderr
