@@ -1,12 +1,19 @@
-"""The Plan page's glue: one plan per analysis, tier and options, kept in the session."""
+"""The Plan page's glue: one plan per analysis, tier and options, its uncertainty bands and
+the shared heat networks, kept in the session."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
 
-from flows import allocation, privacy
+from flows import allocation, heat_networks, privacy, uncertainty
 from flows.pipeline import Analysis
 from ui.keys import StateKeys
+
+if TYPE_CHECKING:
+    from flows.model import Case
+    from geo.routing import RoadNetwork
 
 MAX_PLANS = 8
 """Plans kept per analysis, so that toggling an option back is instant."""
@@ -34,3 +41,45 @@ def cached_plan(
             plans.pop(next(iter(plans)))
         plans[key] = analysis.plan(tier=tier, options=options)
     return plans[key]
+
+
+def cached_bands(
+    analysis: Analysis,
+    result: allocation.Plan,
+    *,
+    options: allocation.AllocationOptions,
+    draws: int,
+    seed: int = 0,
+) -> uncertainty.MonteCarlo:
+    """:func:`flows.uncertainty.monte_carlo` of a plan, once per session while the plan is the
+    same object (owner's view only: the draws see every flow)."""
+    entry = st.session_state.get(StateKeys.MC_RUNS)
+    if entry is None or entry[0] is not result:
+        entry = (result, {})
+        st.session_state[StateKeys.MC_RUNS] = entry
+    runs: dict[tuple[int, int], uncertainty.MonteCarlo] = entry[1]
+    if (draws, seed) not in runs:
+        runs[(draws, seed)] = uncertainty.monte_carlo(
+            analysis, draws=draws, seed=seed, plan_options=options, plan=result
+        )
+    return runs[(draws, seed)]
+
+
+def shared_heat_networks(
+    analysis: Analysis, case: Case, *, tier: privacy.Tier, road: RoadNetwork | None
+) -> list[heat_networks.HeatNetwork]:
+    """Heat sources and sinks within reach joined as shared networks
+    (:func:`flows.heat_networks.shared_networks`), from the candidates ``tier`` may see: a
+    candidate whose figures are withheld takes no part."""
+    shown = analysis.view(tier=tier)
+    if "withheld" in shown.columns:
+        shown = shown[~shown["withheld"].astype(bool)]
+    params = analysis.parameters
+    return heat_networks.shared_networks(
+        shown,
+        case,
+        pipe_parameters=analysis.reference.pipes,
+        electricity_price_eur_per_mwh=params["price.electricity"],
+        grid_ef_kg_co2e_per_mwh=params["ef.grid_electricity.eu"],
+        network=road,
+    )

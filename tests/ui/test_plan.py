@@ -79,3 +79,21 @@ def test_without_a_case_the_page_asks_for_one(page: AppTest) -> None:
     page.run()
     assert not page.exception
     assert any("No case is loaded" in i.value for i in page.info)
+
+
+def test_the_owner_sees_uncertainty_bands_and_everyone_the_heat_networks(page: AppTest) -> None:
+    assert any("choose the owner view" in c.value for c in page.caption)
+    # Asnæs, the wastewater heat pump and the district heating form one network (2026)
+    assert any(e.label == "Shared heat networks (1)" for e in page.expander)
+    page.sidebar.selectbox(key=StateKeys.VIEWER_TIER).set_value("owner").run()
+    page.number_input(key=StateKeys.PLAN_DRAWS).set_value(200).run()
+    assert not page.exception, page.exception
+    bands = [d.value for d in page.dataframe if "p10" in d.value.columns]
+    assert len(bands) == 1
+    table = bands[0]
+    assert (table["p10"] <= table["p50"]).all()
+    assert (table["p50"] <= table["p90"]).all()
+    # the same draws again give the same bands (seeded, cached per plan)
+    page.run()
+    again = next(d.value for d in page.dataframe if "p10" in d.value.columns)
+    assert again.equals(table)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -108,6 +109,59 @@ def _sankey(result: allocation.Plan, case: Case) -> None:
     st.plotly_chart(charts.sankey(flows, unit=unit, title=title), width="stretch")
 
 
+def _bands(result: allocation.Plan) -> None:
+    """P10-P90 of the plan's figures, for the owner (the draws see every flow)."""
+    if tier != "owner":
+        st.caption(
+            "Uncertainty bands are drawn on every flow, confidential ones included: choose "
+            "the owner view to see them."
+        )
+        return
+    draws = int(
+        st.number_input(
+            "Monte Carlo draws for uncertainty bands (0: none)",
+            min_value=0,
+            max_value=10_000,
+            value=0,
+            step=100,
+            key=StateKeys.PLAN_DRAWS,
+            help="Prices, factors and quantities drawn from the ranges of "
+            "datasets/reference/uncertainty.csv; seeded, so the same draws give the same bands.",
+        )
+    )
+    if not draws:
+        return
+    bands = plan.cached_bands(analysis, result, options=plan_options, draws=draws)
+    st.markdown(f"**P10 / P50 / P90 over {bands.draws:,} draws** ({bands.elapsed_s:.1f} s)")
+    st.dataframe(bands.kpis, width="stretch")
+
+
+def _networks(case: Case) -> None:
+    """Shared heat networks joining several sources and sinks, beside the point-to-point pipes."""
+    road = None if network is None else network.road
+    found = plan.shared_heat_networks(analysis, case, tier=tier, road=road)
+    with st.expander(f"Shared heat networks ({len(found)})"):
+        if not found:
+            st.write("No three or more heat sites within reach form a network.")
+            return
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "network": [n.network_id for n in found],
+                    "sites": [len(n.sites) for n in found],
+                    "length km": [n.length_m / 1000 for n in found],
+                    "heat carried MWh/yr": [n.carried_mwh_per_yr for n in found],
+                    "lost MWh/yr": [n.heat_loss_mwh_per_yr for n in found],
+                    "investment EUR": [n.investment_eur for n in found],
+                    "EUR per MWh delivered": [n.levelised_cost_eur_per_mwh for n in found],
+                    "distance": [n.distance_kind for n in found],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+
+
 st.header("Plan")
 case = st.session_state.get(StateKeys.CASE)
 if case is None:
@@ -130,10 +184,12 @@ st.caption(
     "share first. Candidates whose figures are withheld from this viewer take no part."
 )
 _kpis(result)
+_bands(result)
 if result.chosen.empty:
     st.info("Nothing is worth realising with these settings.")
     st.stop()
 _sankey(result, case)
+_networks(case)
 st_folium(
     build_candidate_map(case, result.chosen),
     key="plan_map",
