@@ -226,7 +226,8 @@ def _report(args: argparse.Namespace) -> int:
         elif args.plan:
             plan = allocation.read_plan(analysis.candidates, args.plan)
         else:
-            plan = allocation.allocate(analysis.candidates, options=_plan_options(args, analysis))
+            # planned on what the tier may see, as the app's Report page does
+            plan = analysis.plan(tier=tier, options=_plan_options(args, analysis))
         totals = pd.read_csv(args.reference_totals) if args.reference_totals else None
         book = ledger.build_ledger(
             case, analysis, plan, tier=tier, reference_totals=totals,
