@@ -408,7 +408,7 @@ def _solve_part(
     else:
         # stopped by the time limit: the best plan found, and how far it may be from optimal
         gap = getattr(result, "mip_gap", None)
-        within = f", within {gap:.2%} of the optimum" if gap is not None else ""
+        within = f", within {gap * 100:.2g} % of the optimum" if gap is not None else ""
         label = f"time limit of {options.time_limit_s:.0f} s reached{within}"
     x = np.clip(result.x[:n], 0.0, q)
     # HiGHS leaves flows of ~1e-13 on links it did not build: they carry nothing and must not

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -88,6 +89,26 @@ def _template(args: argparse.Namespace) -> int:
 _RESULT_SUFFIXES = frozenset({".gpkg", ".csv", ".parquet"})
 
 
+@contextlib.contextmanager
+def _native_output_silenced() -> Iterator[None]:
+    """Send what native code prints to standard output to nowhere for a while.
+
+    scipy's bundled HiGHS prints debugging lines (``transformNewIntegerFeasibleSolution``)
+    on large plans with C's printf, past Python's ``sys.stdout``; the command's own output must
+    stay readable. The command line is one thread, so redirecting the descriptor is safe here
+    (the app does not do it: its sessions are threads of one process).
+    """
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with Path(os.devnull).open("wb") as sink:
+            os.dup2(sink.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def _analysis(
     args: argparse.Namespace, *, suffixes: frozenset[str] = _RESULT_SUFFIXES
 ) -> tuple[Case, Analysis] | int:
@@ -163,7 +184,8 @@ def _plan(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     options = _plan_options(args, analysis)
     try:
-        plan = analysis.plan(tier=tier, options=options)
+        with _native_output_silenced():
+            plan = analysis.plan(tier=tier, options=options)
     except allocation.AllocationError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_INVALID
@@ -227,7 +249,8 @@ def _report(args: argparse.Namespace) -> int:
             plan = allocation.read_plan(analysis.candidates, args.plan)
         else:
             # planned on what the tier may see, as the app's Report page does
-            plan = analysis.plan(tier=tier, options=_plan_options(args, analysis))
+            with _native_output_silenced():
+                plan = analysis.plan(tier=tier, options=_plan_options(args, analysis))
         totals = pd.read_csv(args.reference_totals) if args.reference_totals else None
         book = ledger.build_ledger(
             case, analysis, plan, tier=tier, reference_totals=totals,
