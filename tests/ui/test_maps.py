@@ -526,3 +526,24 @@ def test_kalundborg_fermentation_residues_are_drawn_as_biomass(kalundborg: Case)
     residues = [p for p in props if p["resource"].startswith(("07 05 99", "07 07 99"))]
     assert len(residues) == 3
     assert {p["colour"] for p in residues} == {FAMILIES["biomass"][1]}
+
+
+def test_shared_heat_networks_are_drawn_under_the_candidates(kalundborg: Case) -> None:
+    from flows import heat_networks, pipeline  # noqa: PLC0415
+
+    analysis = pipeline.analyse(kalundborg)
+    params = analysis.parameters
+    found = heat_networks.shared_networks(
+        analysis.candidates,
+        kalundborg,
+        pipe_parameters=analysis.reference.pipes,
+        electricity_price_eur_per_mwh=params["price.electricity"],
+        grid_ef_kg_co2e_per_mwh=params["ef.grid_electricity.eu"],
+    )
+    edges = pd.concat([n.edges for n in found], ignore_index=True)
+    m = build_candidate_map(kalundborg, analysis.candidates, networks=edges, tiles=False)
+    drawn = _features(m, "Shared heat networks")
+    assert len(drawn) == len(edges) == sum(len(n.sites) - 1 for n in found)  # a tree each
+    assert all(" → " in str(f["properties"]["route"]) for f in drawn)  # type: ignore[index]
+    page = m.get_root().render()
+    assert "Heat carried" in page

@@ -251,10 +251,48 @@ def _candidate_tooltip() -> folium.GeoJsonTooltip:
     )
 
 
+HEAT_NETWORK_COLOUR = "#7f0000"
+"""Trunk lines of shared heat networks (dark red, drawn under the candidate lines)."""
+
+
+def network_features(case: Case, edges: pd.DataFrame) -> dict[str, Any]:
+    """Shared heat networks' edges (:data:`flows.heat_networks.EDGE_COLUMNS`) as straight
+    lines between the sites' representative points, with escaped tooltips."""
+    points = representative_points(case.sites)
+    where = dict(zip(case.sites["site_id"], points, strict=False))
+    names = dict(zip(case.sites["site_id"], case.sites["name"], strict=False))
+    features = []
+    for position, row in enumerate(edges.itertuples(index=False)):
+        start, end = where.get(row.from_site), where.get(row.to_site)
+        if start is None or end is None:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "id": f"net-{position}",
+                "geometry": {
+                    "type": "LineString",
+                    "coordinates": [[start.x, start.y], [end.x, end.y]],
+                },
+                "properties": {
+                    "route": _text(
+                        f"{_plain(names.get(row.from_site)) or row.from_site} → "
+                        f"{_plain(names.get(row.to_site)) or row.to_site}"
+                    ),
+                    "heat": _text(f"{format_number(float(row.heat_mwh_per_yr))} MWh/yr"),
+                    "length": _text(f"{float(row.length_m) / 1000:.2f} km ({row.distance_kind})"),
+                    "diameter": _text(f"{float(row.diameter_m) * 1000:.0f} mm"),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
 def build_candidate_map(
     case: Case,
     candidates: pd.DataFrame,
     *,
+    networks: pd.DataFrame | None = None,
     selected: Collection[str] = (),
     max_sites: int = MAX_CANDIDATE_SITES,
     tiles: bool | None = None,
@@ -279,6 +317,8 @@ def build_candidate_map(
     max_sites
         Cases with more sites show only the sites at the ends of ``candidates`` (the legend
         says so).
+    networks
+        Edges of shared heat networks to draw under the candidates (a layer of their own).
     tiles, offline_assets
         As for :func:`ui.maps.case_map.build_map`.
     """
@@ -293,6 +333,17 @@ def build_candidate_map(
     bounds = feature_bounds(chosen) if chosen else case_bounds(case)
     m = new_map(bounds, tiles=tiles)
     add_parks(m, case)
+    if networks is not None and len(networks):
+        folium.GeoJson(
+            network_features(case, networks),
+            name="Shared heat networks",
+            style_function=lambda _f: {"color": HEAT_NETWORK_COLOUR, "weight": 9, "opacity": 0.5},
+            tooltip=folium.GeoJsonTooltip(
+                fields=["route", "heat", "length", "diameter"],
+                aliases=["Trunk", "Heat carried", "Length", "Diameter"],
+                sticky=True,
+            ),
+        ).add_to(m)
     new = [f for f in lines["features"] if f["properties"]["in_case"] == IN_CASE_TEXT["new"]]
     recorded = [f for f in lines["features"] if f["properties"]["in_case"] != IN_CASE_TEXT["new"]]
     for name, features in (("New potential", new), ("Already in the case", recorded)):

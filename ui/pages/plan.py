@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from flows import allocation, periods
+from flows import allocation, heat_networks, periods
 from flows.pipeline import AnalysisOptions
 from ui import charts, plan, synergies
 from ui.maps.candidate_map import build_candidate_map
@@ -136,10 +136,9 @@ def _bands(result: allocation.Plan) -> None:
     st.dataframe(bands.kpis, width="stretch")
 
 
-def _networks(case: Case) -> None:
-    """Shared heat networks joining several sources and sinks, beside the point-to-point pipes."""
-    road = None if network is None else network.road
-    found = plan.shared_heat_networks(analysis, case, tier=tier, road=road)
+def _networks(found: list[heat_networks.HeatNetwork]) -> None:
+    """Shared heat networks joining several sources and sinks, beside the point-to-point pipes
+    (drawn on the map too)."""
     with st.expander(f"Shared heat networks ({len(found)})"):
         if not found:
             st.write("No three or more heat sites within reach form a network.")
@@ -189,9 +188,12 @@ if result.chosen.empty:
     st.info("Nothing is worth realising with these settings.")
     st.stop()
 _sankey(result, case)
-_networks(case)
+road = None if network is None else network.road
+shared = plan.shared_heat_networks(analysis, case, tier=tier, road=road)
+_networks(shared)
+edges = pd.concat([n.edges for n in shared], ignore_index=True) if shared else None
 st_folium(
-    build_candidate_map(case, result.chosen),
+    build_candidate_map(case, result.chosen, networks=edges),
     key="plan_map",
     returned_objects=[],
     use_container_width=True,
