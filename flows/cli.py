@@ -195,7 +195,7 @@ def _plan(args: argparse.Namespace) -> int:
         from flows import uncertainty  # noqa: PLC0415 - only with --draws
 
         bands = uncertainty.monte_carlo(
-            analysis, draws=args.draws, seed=args.seed, plan_options=options, plan=plan
+            analysis, draws=args.draws, seed=args.seed, plan_options=options, plan=plan, case=case
         )
         p_pays = bands.links.set_index("candidate_id")["p_pays"]
         chosen = chosen.assign(p_pays=chosen["candidate_id"].astype(str).map(p_pays).to_numpy())

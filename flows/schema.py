@@ -210,6 +210,20 @@ FLOWS = Table(
         Column("quantity", "number", True, "Amount per year (positive).", "200000"),
         Column("unit", "unit", True, "Unit of quantity, a rate (t/yr, MWh/yr, m3/h, ...).", "t/yr"),
         Column(
+            "quantity_low",
+            "number",
+            False,
+            "Lowest plausible amount, same unit (uncertainty bands; default -20 %).",
+            "",
+        ),
+        Column(
+            "quantity_high",
+            "number",
+            False,
+            "Highest plausible amount, same unit (uncertainty bands; default +20 %).",
+            "",
+        ),
+        Column(
             "temperature_c",
             "number",
             False,

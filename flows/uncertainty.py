@@ -40,6 +40,7 @@ from flows import allocation, scoring
 from flows._errors import SymbioMapError
 
 if TYPE_CHECKING:
+    from flows.model import Case
     from flows.pipeline import Analysis
     from flows.reference import Reference
 
@@ -296,7 +297,7 @@ class ScoreModel:
     def parts(self, factors: np.ndarray) -> _Parts:
         """Figures at full quantity for a block of draws: ``factors`` (draws, keys)."""
         shifted = factors - 1.0
-        flat = self.slopes.reshape(len(self.keys), -1)
+        flat = self.slopes.reshape(len(self.keys), self.base.size)  # keys x figures (maybe 0)
         figures = (self.base.reshape(-1) + shifted @ flat).reshape(len(factors), *self.base.shape)
         return _Parts(figures[:, 0], figures[:, 1], figures[:, 2], figures[:, 3])
 
@@ -437,6 +438,47 @@ def _quantity_ranges(
     return codes, spread
 
 
+def flow_ranges(
+    case: Case, *, by_key: Mapping[str, Range] | None = None
+) -> dict[tuple[str, str], tuple[float, float, float]]:
+    """Per (site, resource), the triangular factors the case's flows give their quantity:
+    ``quantity_low`` / quantity, 1, ``quantity_high`` / quantity, summed over a site's flows
+    of one resource (a side without a bound takes the default ``quantity.declared`` factor).
+    Only flows with a bound of their own are returned."""
+    flows = case.flows
+    if "quantity_low" not in flows.columns and "quantity_high" not in flows.columns:
+        return {}
+    default = (by_key or {r.key: r for r in load_ranges()}).get("quantity.declared")
+    low_factor = default.low if default is not None else 1.0
+    high_factor = default.high if default is not None else 1.0
+    qty = flows["quantity"].to_numpy(dtype="float64", na_value=np.nan)
+    low = flows.get("quantity_low", pd.Series(np.nan, index=flows.index)).to_numpy(
+        dtype="float64", na_value=np.nan
+    )
+    high = flows.get("quantity_high", pd.Series(np.nan, index=flows.index)).to_numpy(
+        dtype="float64", na_value=np.nan
+    )
+    given = np.isfinite(low) | np.isfinite(high)
+    table = pd.DataFrame(
+        {
+            "site_id": flows["site_id"].astype("object"),
+            "resource": flows["resource"].astype("object"),
+            "q": qty,
+            "low": np.where(np.isfinite(low), low, qty * low_factor),
+            "high": np.where(np.isfinite(high), high, qty * high_factor),
+            "given": given,
+        }
+    )
+    grouped = table.groupby(["site_id", "resource"]).agg(
+        q=("q", "sum"), low=("low", "sum"), high=("high", "sum"), given=("given", "any")
+    )
+    grouped = grouped[grouped["given"] & (grouped["q"] > 0)]
+    return {
+        (str(site), str(resource)): (row.low / row.q, 1.0, row.high / row.q)
+        for (site, resource), row in grouped.iterrows()
+    }
+
+
 def _check_flows(
     frame: pd.DataFrame, overrides: Mapping[tuple[str, str], tuple[float, float, float]]
 ) -> None:
@@ -497,6 +539,7 @@ def monte_carlo(
     quantity_ranges: Mapping[tuple[str, str], tuple[float, float, float]] | None = None,
     replan: bool = False,
     plan: allocation.Plan | None = None,
+    case: Case | None = None,
 ) -> MonteCarlo:
     """P10/P50/P90 of the plan's KPIs and of the totals, and the probability that each
     candidate and each chosen link pays, over ``draws`` seeded draws of the figures.
@@ -556,6 +599,14 @@ def monte_carlo(
     ):
         msg = "the plan given is not of this analysis' candidates (in their order)"
         raise UncertaintyError(msg)
+    if case is not None:
+        # the case's own ranges (quantity_low / quantity_high) for the flows the candidates
+        # use, under any given here
+        used = set(_flow_keys(frame, "supply_site", "resource")[1]) | set(
+            _flow_keys(frame, "demand_site", "demand_resource")[1]
+        )
+        from_case = {k: v for k, v in flow_ranges(case, by_key=by_key).items() if k in used}
+        quantity_ranges = {**from_case, **(quantity_ranges or {})}
     _check_flows(frame, quantity_ranges or {})
     s_codes, s_spread = _quantity_ranges(
         frame, side="supply", by_key=by_key, overrides=quantity_ranges or {}

@@ -47,6 +47,7 @@ def cached_bands(
     analysis: Analysis,
     result: allocation.Plan,
     *,
+    case: Case,
     options: allocation.AllocationOptions,
     draws: int,
     seed: int = 0,
@@ -60,7 +61,7 @@ def cached_bands(
     runs: dict[tuple[int, int], uncertainty.MonteCarlo] = entry[1]
     if (draws, seed) not in runs:
         runs[(draws, seed)] = uncertainty.monte_carlo(
-            analysis, draws=draws, seed=seed, plan_options=options, plan=result
+            analysis, draws=draws, seed=seed, plan_options=options, plan=result, case=case
         )
     return runs[(draws, seed)]
 

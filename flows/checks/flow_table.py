@@ -56,6 +56,7 @@ def check_flows(
         "temperature_c", code="E_TEMPERATURE_NOT_NUMBER", what="temperature"
     )
     _check_temperatures(checker, res, temperature, vocabulary)
+    low, high = _quantity_range(checker, qty)
     status, start_year, end_year = check_period(checker)
     supply_kind = _supply_choice(checker, "supply_kind", direction)
     counterfactual = _supply_choice(checker, "counterfactual", direction)
@@ -66,6 +67,8 @@ def check_flows(
             "resource": res,
             "quantity": qty,
             "unit": unit,
+            "quantity_low": low,
+            "quantity_high": high,
             "temperature_c": temperature,
             "availability": checker.text("availability"),
             "confidential": checker.booleans("confidential"),
@@ -81,6 +84,38 @@ def check_flows(
     out["quantity_canonical"] = canonical
     out["unit_canonical"] = canonical_unit
     return finish(checker, with_family(out, vocabulary=vocabulary))
+
+
+def _shown(value: float) -> str:
+    return "(none)" if pd.isna(value) else f"{value:g}"
+
+
+def _quantity_range(checker: Checker, qty: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The optional plausible range of a quantity, in its unit: 0 <= low <= quantity <= high.
+
+    A range that does not hold its own quantity is an error: the uncertainty bands would draw
+    around a figure the range says is impossible.
+    """
+    low = checker.numbers("quantity_low", code="E_QUANTITY_NOT_NUMBER", what="quantity_low")
+    high = checker.numbers("quantity_high", code="E_QUANTITY_NOT_NUMBER", what="quantity_high")
+    outside = (
+        ((low.notna() & ((low < 0) | (low > qty))) | (high.notna() & (high < qty)))
+        .fillna(False)
+        .astype(bool)
+    )
+    for row, a, q, b in zip(checker.rows(outside), low[outside], qty[outside], high[outside],
+                            strict=True):  # fmt: skip
+        checker.add(
+            "error",
+            "E_QUANTITY_RANGE",
+            f"the range {_shown(a)} to {_shown(b)} does not hold the quantity {q:g}",
+            "give quantity_low <= quantity <= quantity_high, in the quantity's unit (leave "
+            "either empty for the default +/-20 %)",
+            row=row,
+            field="quantity_low" if (pd.notna(a) and (a < 0 or a > q)) else "quantity_high",
+        )
+    checker.keep &= ~outside
+    return low, high
 
 
 def _supply_choice(checker: Checker, col: str, direction: pd.Series) -> pd.Series:

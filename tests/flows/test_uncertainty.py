@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -289,3 +290,45 @@ def test_a_range_out_of_order_is_refused() -> None:
         Range("carbon.price", "triangular", 1.2, 1.0, 0.8)
     with pytest.raises(ValueError, match="unknown distribution"):
         Range("carbon.price", "normal", 0.8, 1.0, 1.2)  # type: ignore[arg-type]
+
+
+def test_a_case_can_pin_or_widen_its_own_quantities(tmp_path: Path) -> None:
+    case = io.load_case(datasets.get_path("kalundborg")).case
+    assert case is not None
+    analysis = pipeline.analyse(case)
+    only_quantities = [r for r in uncertainty.load_ranges() if r.key in uncertainty.QUANTITY_KEYS]
+    free = uncertainty.monte_carlo(analysis, draws=300, seed=3, ranges=only_quantities)
+    spread = free.kpis["p90"] - free.kpis["p10"]
+    assert spread.loc["in_place_net_co2e_t"] > 0
+    # every flow pinned to its quantity in the case file itself: nothing left to draw
+    pinned = dataclasses.replace(
+        case,
+        flows=case.flows.assign(quantity_low=case.flows["quantity"],
+                                quantity_high=case.flows["quantity"]),
+    )  # fmt: skip
+    path = io.write_case(pinned, tmp_path / "pinned.gpkg")
+    reread = io.load_case(path).case  # the columns survive a round trip
+    assert reread is not None
+    assert (reread.flows["quantity_low"] == reread.flows["quantity"]).all()
+    fixed = uncertainty.monte_carlo(
+        analysis, draws=300, seed=3, ranges=only_quantities, case=reread
+    )
+    np.testing.assert_allclose(fixed.kpis["p10"], fixed.kpis["deterministic"], rtol=1e-9)
+    np.testing.assert_allclose(fixed.kpis["p90"], fixed.kpis["deterministic"], rtol=1e-9)
+
+
+def test_a_range_that_does_not_hold_its_quantity_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "sites.csv").write_text("site_id,name,nace,lat,lon\na,A,35.11,55.6,11.0\n")
+    (tmp_path / "flows.csv").write_text(
+        "site_id,direction,resource,quantity,unit,quantity_low,quantity_high\n"
+        "a,supply,10 01 05,100,t/yr,120,150\n"
+        "a,supply,10 01 02,100,t/yr,,90\n"
+        "a,supply,10 01 01,100,t/yr,80,\n"
+    )
+    report = io.load_case(tmp_path).report
+    found = [(f.row, f.code, f.field) for f in report]
+    assert (2, "E_QUANTITY_RANGE", "quantity_low") in found
+    assert (3, "E_QUANTITY_RANGE", "quantity_high") in found
+    assert not any(f.row == 4 for f in report.errors)
+    message = next(f.message for f in report if f.row == 3)
+    assert message == "the range (none) to 90 does not hold the quantity 100"

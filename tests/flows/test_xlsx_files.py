@@ -25,7 +25,7 @@ from flows.io.xlsx_files import read_xlsx, write_xlsx
 from flows.model import Case
 from flows.validation import ValidationReport
 
-SMALL = InputLimits(max_uncompressed_bytes=1024 * 1024, max_rows=5, max_columns=16)
+SMALL = InputLimits(max_uncompressed_bytes=1024 * 1024, max_rows=5, max_columns=18)
 
 
 @pytest.fixture(scope="module")
@@ -217,12 +217,12 @@ def test_too_many_rows_are_refused(mini_xlsx: bytes, tmp_path: Path) -> None:
 
 
 def test_too_many_columns_are_refused(mini_xlsx: bytes, tmp_path: Path) -> None:
-    path = _edited(mini_xlsx, tmp_path, lambda b: b["sites"].cell(row=2, column=17, value=1))
+    path = _edited(mini_xlsx, tmp_path, lambda b: b["sites"].cell(row=2, column=19, value=1))
     report, raw = _refusal(path, dataclasses.replace(SMALL, max_rows=100))
     assert "sites" not in raw
     (finding,) = report.errors  # no 'no sites sheet' on top
     assert (finding.code, finding.layer, finding.row) == ("E_TOO_MANY_COLUMNS", "sites", 2)
-    assert "row 2 has a value in column 17 (Q), more than the limit of 16" in finding.message
+    assert "row 2 has a value in column 19 (S), more than the limit of 18" in finding.message
     assert "SYMBIOMAP_MAX_COLUMNS" in finding.hint
     assert case_io.load_case(path).case is not None  # within the default limits
 
@@ -291,7 +291,7 @@ def test_merged_cells_are_named_and_their_value_kept(mini_xlsx: bytes, tmp_path:
     path = _edited(mini_xlsx, tmp_path, merge)
     assert _errors(path) == [("E_XLSX_MERGED_CELLS", "flows", 2, "source")]
     finding = case_io.load_case(path).report.errors[0]
-    assert "cells I2:I8 are merged" in finding.message
+    assert "cells K2:K8 are merged" in finding.message
     assert "Unmerge" in finding.hint
 
 
@@ -368,16 +368,16 @@ def test_values_under_a_column_without_name_are_not_lost_unseen(
     mini_xlsx: bytes, tmp_path: Path
 ) -> None:
     def note(book: Workbook) -> None:
-        # the flows sheet fills A to N (supply_kind and counterfactual last)
-        book["flows"]["P4"] = "ask Jens"
-        book["flows"]["P6"] = "check"
-        book["flows"].merge_cells("Q2:R3")  # beside the table: not the case's business
+        # the flows sheet fills A to P (supply_kind and counterfactual last)
+        book["flows"]["R4"] = "ask Jens"
+        book["flows"]["R6"] = "check"
+        book["flows"].merge_cells("S2:T3")  # beside the table: not the case's business
 
     result = case_io.load_case(_edited(mini_xlsx, tmp_path, note))
     assert result.case is not None, result.report.format()
     finding = next(f for f in result.report if f.code == "W_XLSX_UNNAMED_COLUMN")
     assert (finding.severity, finding.layer, finding.row) == ("warning", "flows", 4)
-    assert "column P holds values (first in row 4: 'ask Jens') but has no name" in finding.message
+    assert "column R holds values (first in row 4: 'ask Jens') but has no name" in finding.message
 
 
 def test_a_member_that_cannot_be_unpacked_is_unreadable(mini_xlsx: bytes, tmp_path: Path) -> None:

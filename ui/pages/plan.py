@@ -109,7 +109,7 @@ def _sankey(result: allocation.Plan, case: Case) -> None:
     st.plotly_chart(charts.sankey(flows, unit=unit, title=title), width="stretch")
 
 
-def _bands(result: allocation.Plan) -> None:
+def _bands(result: allocation.Plan, case: Case) -> None:
     """P10-P90 of the plan's figures, for the owner (the draws see every flow)."""
     if tier != "owner":
         st.caption(
@@ -131,7 +131,7 @@ def _bands(result: allocation.Plan) -> None:
     )
     if not draws:
         return
-    bands = plan.cached_bands(analysis, result, options=plan_options, draws=draws)
+    bands = plan.cached_bands(analysis, result, case=case, options=plan_options, draws=draws)
     st.markdown(f"**P10 / P50 / P90 over {bands.draws:,} draws** ({bands.elapsed_s:.1f} s)")
     st.dataframe(bands.kpis, width="stretch")
 
@@ -183,7 +183,7 @@ st.caption(
     "share first. Candidates whose figures are withheld from this viewer take no part."
 )
 _kpis(result)
-_bands(result)
+_bands(result, case)
 if result.chosen.empty:
     st.info("Nothing is worth realising with these settings.")
     st.stop()
