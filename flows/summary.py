@@ -153,9 +153,8 @@ def best_per_flow(frame: pd.DataFrame) -> np.ndarray:
         Per row, the share of its quantity counted (0 to 1).
     """
     n = len(frame)
-    share = np.zeros(n)
     if n == 0:
-        return share
+        return np.zeros(0)
     benefit = frame["net_benefit_eur"].to_numpy(dtype="float64", na_value=np.nan)
     quantity = frame["quantity"].to_numpy(dtype="float64", na_value=np.nan)
     supply, _ = pd.factorize(
@@ -177,6 +176,48 @@ def best_per_flow(frame: pd.DataFrame) -> np.ndarray:
     priority[np.lexsort((np.arange(n), -np.nan_to_num(benefit, nan=-np.inf)))] = np.arange(n)
     alive = np.isfinite(benefit) & (quantity > 0)
     tiny = 1e-9 * np.nanmax(np.where(alive, quantity, 0.0), initial=0.0)
+    return greedy_shares(
+        priority, quantity, supply=supply, demand=demand, left_s=left_s, left_d=left_d,
+        alive=alive, tiny=tiny,
+    )  # fmt: skip
+
+
+def greedy_shares(
+    priority: np.ndarray,
+    quantity: np.ndarray,
+    *,
+    supply: np.ndarray,
+    demand: np.ndarray,
+    left_s: np.ndarray,
+    left_d: np.ndarray,
+    alive: np.ndarray,
+    tiny: float | np.ndarray,
+) -> np.ndarray:
+    """The rounds of :func:`best_per_flow` on arrays (also for a block of Monte Carlo draws,
+    where each draw's flows have numbers of their own).
+
+    Parameters
+    ----------
+    priority
+        Per row, its place in the greedy order (0 = served first), all distinct.
+    quantity
+        Per row, its quantity.
+    supply, demand
+        Per row, the index of its supply and of its demand.
+    left_s, left_d
+        What each supply and demand holds (changed in place).
+    alive
+        Rows that may be served (changed in place).
+    tiny
+        What is left below this is nothing (per row, or one figure).
+
+    Returns
+    -------
+    numpy.ndarray
+        Per row, the share of its quantity served.
+    """
+    n = len(priority)
+    share = np.zeros(n)
     while alive.any():
         rows = np.flatnonzero(alive)
         mine = priority[rows]

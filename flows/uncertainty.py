@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from datasets import reference_path
-from flows import allocation, scoring
+from flows import allocation, scoring, summary
 from flows._errors import SymbioMapError
 
 if TYPE_CHECKING:
@@ -827,21 +827,10 @@ def _serve(
     alive = np.isfinite(value) & (amount_of > 0)
     largest = np.max(np.where(alive, amount_of, 0.0).reshape(n_draws, m), axis=1)
     tiny = (1e-9 * largest)[draw]
-    share = np.zeros(n)
-    while alive.any():
-        rows = np.flatnonzero(alive)
-        mine = priority[rows]
-        best_s = np.full(len(left_s), n, dtype="int64")
-        np.minimum.at(best_s, supply[rows], mine)
-        best_d = np.full(len(left_d), n, dtype="int64")
-        np.minimum.at(best_d, demand[rows], mine)
-        take = rows[(best_s[supply[rows]] == mine) & (best_d[demand[rows]] == mine)]
-        amount = np.minimum(np.minimum(left_s[supply[take]], left_d[demand[take]]), amount_of[take])
-        share[take] = amount / amount_of[take]
-        left_s[supply[take]] -= amount
-        left_d[demand[take]] -= amount
-        alive[take] = False
-        alive &= (left_s[supply] > tiny) & (left_d[demand] > tiny)
+    share = summary.greedy_shares(
+        priority, amount_of, supply=supply, demand=demand, left_s=left_s, left_d=left_d,
+        alive=alive, tiny=tiny,
+    )  # fmt: skip
     out: np.ndarray = share.reshape(n_draws, m)
     return out
 
