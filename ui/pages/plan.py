@@ -9,9 +9,9 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from flows import allocation, heat_networks, periods
+from flows import allocation, heat_networks
 from flows.pipeline import AnalysisOptions
-from ui import charts, plan, synergies
+from ui import charts, controls, plan, synergies
 from ui.maps.candidate_map import build_candidate_map
 from ui.state import StateKeys
 from ui.text import escape_markdown
@@ -45,14 +45,7 @@ def _controls() -> tuple[AnalysisOptions, allocation.AllocationOptions]:
         step=5.0,
         key=StateKeys.PLAN_CARBON_PRICE,
     )
-    year = year_col.number_input(
-        "Reference year",
-        min_value=periods.FIRST_YEAR,
-        max_value=periods.current_year() + 50,
-        value=periods.current_year(),
-        step=1,
-        key=StateKeys.PLAN_YEAR,
-    )
+    year = controls.reference_year(year_col, key=StateKeys.PLAN_YEAR)
     share = share_col.slider(
         "Smallest share of a link worth realising",
         min_value=0.0,
@@ -162,17 +155,13 @@ def _networks(found: list[heat_networks.HeatNetwork]) -> None:
 
 
 st.header("Plan")
-case = st.session_state.get(StateKeys.CASE)
-if case is None:
-    st.info("No case is loaded yet: choose a bundled case or upload one on the **Data** page.")
-    st.stop()
+case = controls.loaded_case()
 
 tier = tier_control()
 analysis_options, plan_options = _controls()
 network = st.session_state.get(StateKeys.NETWORK)
 analysis = synergies.cached_analysis(case, network, analysis_options)
-if analysis.year_note:
-    st.caption(escape_markdown(analysis.year_note[:1].upper() + analysis.year_note[1:]) + ".")
+controls.year_note(analysis)
 try:
     result = plan.cached_plan(analysis, tier=tier, options=plan_options)
 except allocation.AllocationError as err:

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from flows import allocation, periods
+from flows import allocation
 from flows import ledger as flows_ledger
 from flows.pipeline import AnalysisOptions
-from ui import charts, ledger, synergies
+from ui import charts, controls, ledger, synergies
 from ui.state import StateKeys
 from ui.text import escape_markdown
 from ui.viewer import tier_control
@@ -24,14 +24,7 @@ if TYPE_CHECKING:
 def _controls() -> tuple[AnalysisOptions, bool]:
     """The analysis options and the plan choice the page's widgets set."""
     year_col, plan_col = st.columns(2)
-    year = year_col.number_input(
-        "Reference year",
-        min_value=periods.FIRST_YEAR,
-        max_value=periods.current_year() + 50,
-        value=periods.current_year(),
-        step=1,
-        key=StateKeys.REPORT_YEAR,
-    )
+    year = controls.reference_year(year_col, key=StateKeys.REPORT_YEAR)
     with_plan = plan_col.checkbox(
         "Book the plan's new links",
         value=False,
@@ -100,16 +93,12 @@ def _downloads(book: flows_ledger.Ledger, case: Case) -> None:
 
 
 st.header("Report")
-case = st.session_state.get(StateKeys.CASE)
-if case is None:
-    st.info("No case is loaded yet: choose a bundled case or upload one on the **Data** page.")
-    st.stop()
+case = controls.loaded_case()
 
 tier = tier_control()
 options, with_plan = _controls()
 analysis = synergies.cached_analysis(case, st.session_state.get(StateKeys.NETWORK), options)
-if analysis.year_note:
-    st.caption(escape_markdown(analysis.year_note[:1].upper() + analysis.year_note[1:]) + ".")
+controls.year_note(analysis)
 try:
     book = ledger.cached_ledger(case, analysis, tier=tier, with_plan=with_plan)
 except (allocation.AllocationError, flows_ledger.LedgerError) as err:

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 import streamlit as st
 from streamlit_folium import st_folium
 
-from flows import periods, privacy, summary
+from flows import privacy, summary
 from flows.pipeline import Analysis, AnalysisOptions
 from flows.resources import FAMILIES
-from ui import synergies
+from ui import controls, synergies
 from ui.maps.candidate_map import MAX_CANDIDATE_LINES, build_candidate_map, candidates_to_draw
 from ui.state import StateKeys
 from ui.text import escape_markdown
@@ -71,16 +71,7 @@ def _controls(params: ParameterSet) -> AnalysisOptions:
         key=StateKeys.SYN_CARBON_PRICE,
         help="Candidates are valued at this price; each price is computed once per session.",
     )
-    year = year_col.number_input(
-        "Reference year",
-        min_value=periods.FIRST_YEAR,
-        max_value=periods.current_year() + 50,
-        value=periods.current_year(),
-        step=1,
-        key=StateKeys.SYN_YEAR,
-        help="Only sites and flows that exist in this year are matched; historical and planned "
-        "ones count in the years of their period.",
-    )
+    year = controls.reference_year(year_col, key=StateKeys.SYN_YEAR)
     return AnalysisOptions(
         max_km=max_km,
         include_inferred=include_inferred,
@@ -259,8 +250,7 @@ st.caption(
         else "estimated (straight line × circuity): load a road network on the Map page"
     )
 )
-if analysis.year_note:
-    st.caption(escape_markdown(analysis.year_note[:1].upper() + analysis.year_note[1:]) + ".")
+controls.year_note(analysis)
 params = analysis.parameters
 scored = analysis.view(tier=tier)  # every table, total, map and file below shows this view
 if scored.empty:
