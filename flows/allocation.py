@@ -167,21 +167,9 @@ def _figures(frame: pd.DataFrame, options: AllocationOptions) -> tuple[np.ndarra
 
 
 def _keys(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Supply and demand index per candidate, and each one's capacity."""
-    supply, _ = pd.factorize(
-        pd.MultiIndex.from_arrays(
-            [frame["supply_site"].astype("object"), frame["resource"].astype("object")]
-        )
-    )
-    demand, _ = pd.factorize(
-        pd.MultiIndex.from_arrays(
-            [frame["demand_site"].astype("object"), frame["demand_resource"].astype("object")]
-        )
-    )
-    cap_s = np.zeros(supply.max() + 1 if len(supply) else 0)
-    cap_s[supply] = frame["supply_quantity"].to_numpy(dtype="float64", na_value=np.nan)
-    cap_d = np.zeros(demand.max() + 1 if len(demand) else 0)
-    cap_d[demand] = frame["demand_quantity"].to_numpy(dtype="float64", na_value=np.nan)
+    """Supply and demand index per candidate, and each one's capacity (0 where unknown: an
+    inferred side bounds nothing, so it carries nothing)."""
+    supply, demand, cap_s, cap_d = summary.flow_index(frame)
     return supply, demand, np.nan_to_num(cap_s), np.nan_to_num(cap_d)
 
 

@@ -130,6 +130,32 @@ def _ordered(quantity: dict[str, float]) -> dict[str, float]:
     return ordered
 
 
+def flow_index(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Which supply (site and resource) and which demand (site and demanded resource) each
+    candidate uses, and what each supply and demand holds (NaN where unknown).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Supply index and demand index per candidate; quantity per supply and per demand.
+    """
+    supply, _ = pd.factorize(
+        pd.MultiIndex.from_arrays(
+            [frame["supply_site"].astype("object"), frame["resource"].astype("object")]
+        )
+    )
+    demand, _ = pd.factorize(
+        pd.MultiIndex.from_arrays(
+            [frame["demand_site"].astype("object"), frame["demand_resource"].astype("object")]
+        )
+    )
+    held_s = np.zeros(supply.max() + 1 if len(supply) else 0)
+    held_s[supply] = frame["supply_quantity"].to_numpy(dtype="float64", na_value=np.nan)
+    held_d = np.zeros(demand.max() + 1 if len(demand) else 0)
+    held_d[demand] = frame["demand_quantity"].to_numpy(dtype="float64", na_value=np.nan)
+    return np.asarray(supply), np.asarray(demand), held_s, held_d
+
+
 def best_per_flow(frame: pd.DataFrame) -> np.ndarray:
     """How much of each candidate to count so that no supply or demand is used twice.
 
@@ -157,20 +183,7 @@ def best_per_flow(frame: pd.DataFrame) -> np.ndarray:
         return np.zeros(0)
     benefit = frame["net_benefit_eur"].to_numpy(dtype="float64", na_value=np.nan)
     quantity = frame["quantity"].to_numpy(dtype="float64", na_value=np.nan)
-    supply, _ = pd.factorize(
-        pd.MultiIndex.from_arrays(
-            [frame["supply_site"].astype("object"), frame["resource"].astype("object")]
-        )
-    )
-    demand, _ = pd.factorize(
-        pd.MultiIndex.from_arrays(
-            [frame["demand_site"].astype("object"), frame["demand_resource"].astype("object")]
-        )
-    )
-    left_s = np.zeros(supply.max() + 1)
-    left_s[supply] = frame["supply_quantity"].to_numpy(dtype="float64", na_value=np.nan)
-    left_d = np.zeros(demand.max() + 1)
-    left_d[demand] = frame["demand_quantity"].to_numpy(dtype="float64", na_value=np.nan)
+    supply, demand, left_s, left_d = flow_index(frame)
     # priority 0 = best; ties keep row order
     priority = np.empty(n, dtype="int64")
     priority[np.lexsort((np.arange(n), -np.nan_to_num(benefit, nan=-np.inf)))] = np.arange(n)
