@@ -4,7 +4,7 @@ A list of pairwise candidates is not a plan: one by-product can go only once and
 needs filling only once. :func:`allocate` chooses the flows that maximise the cluster's net
 benefit (EUR/yr), its net CO2e avoided (t/yr) or a carbon-priced mix, never exceeding any
 supply or demand (in canonical units: a demand served by a compatible resource counts in the
-same unit), as a mixed-integer programme solved by HiGHS (``scipy.optimize.milp``):
+same unit), as a mixed-integer programme solved by HiGHS (``highspy``, HiGHS' own Python interface):
 
 * a continuous flow ``x_c`` per candidate (0 <= x_c <= its quantity);
 * a binary ``y_c`` per investment-bearing link (a pipe: its annual cost is paid whatever flows,
@@ -29,7 +29,7 @@ import time
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,9 @@ import pandas as pd
 from flows import summary
 from flows._errors import SymbioMapError
 from flows.model import Case
+
+if TYPE_CHECKING:
+    import highspy
 
 Objective = Literal["benefit", "co2", "mixed"]
 OBJECTIVES: tuple[Objective, ...] = ("benefit", "co2", "mixed")
@@ -74,6 +77,9 @@ class AllocationOptions:
         Exchanges already in place use their share first (True), or compete like new ones.
     time_limit_s
         Time given to the solver.
+    mip_rel_gap
+        The solver stops when its plan is proven within this share of the optimum (HiGHS'
+        default, 0.01 %); 0 asks for the exact optimum.
     """
 
     objective: Objective = "benefit"
@@ -83,6 +89,7 @@ class AllocationOptions:
     force: Collection[str] = ()
     keep_in_place: bool = True
     time_limit_s: float = 60.0
+    mip_rel_gap: float = 1e-4
 
 
 @dataclass(frozen=True)
@@ -139,6 +146,14 @@ class _Problem:
     demand: np.ndarray
     cap_s: np.ndarray
     cap_d: np.ndarray
+
+    def upper(self, rows: np.ndarray) -> np.ndarray:
+        """Most each link can carry: its quantity, and what its supply and demand have left."""
+        out: np.ndarray = np.minimum(
+            self.qty[rows],
+            np.minimum(self.cap_s[self.supply[rows]], self.cap_d[self.demand[rows]]),
+        )
+        return out
 
     def per_unit(self, rows: np.ndarray) -> np.ndarray:
         """Value per unit of flow before the fixed cost."""
@@ -230,9 +245,12 @@ def allocate(candidates: pd.DataFrame, *, options: AllocationOptions | None = No
         | frame["demand_site"].astype("object").isin(list(opts.exclude_sites))
     ).to_numpy()
     forced = frame["candidate_id"].astype(str).isin(list(opts.force)).to_numpy()
-    # a link that does not pay at its full quantity pays less at any smaller flow (its fixed
-    # cost stays): only paying or forced links enter the programme
-    open_ = usable & ~excluded & (forced | (value > 0))
+    # a link pays most at the most it can carry (its fixed cost stays whatever flows): only
+    # links that pay there, or forced ones, enter the programme
+    every = np.arange(len(frame))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        best = problem.per_unit(every) * problem.upper(every) - fixed
+    open_ = usable & ~excluded & (forced | (np.nan_to_num(best) > 0))
     if opts.keep_in_place:
         open_ &= ~in_place
     if (forced & ~open_).any():
@@ -334,77 +352,136 @@ def _solve_part(
     needs_binary: np.ndarray | None,
 ) -> tuple[np.ndarray, str]:
     """One programme: flows of ``rows`` and a label saying how the solve ended."""
-    from scipy import sparse  # noqa: PLC0415 - heavy, only when planning
-    from scipy.optimize import Bounds, LinearConstraint, milp  # noqa: PLC0415
+    import highspy  # noqa: PLC0415 - heavy, only when planning
 
     n = len(rows)
-    q, fixed = problem.qty[rows], problem.fixed[rows]
-    per_unit = problem.per_unit(rows)
     b_rows = np.flatnonzero(needs_binary) if needs_binary is not None else np.zeros(0, int)
     m = len(b_rows)
-    # variables: x (n flows), then y (m binaries); milp minimises
-    cost = np.concatenate([-per_unit, fixed[b_rows]])
-    s_idx, s_inv = np.unique(problem.supply[rows], return_inverse=True)
-    d_idx, d_inv = np.unique(problem.demand[rows], return_inverse=True)
-    cols = np.arange(n)
-    a_supply = sparse.csr_array((np.ones(n), (s_inv, cols)), shape=(len(s_idx), n + m))
-    a_demand = sparse.csr_array((np.ones(n), (d_inv, cols)), shape=(len(d_idx), n + m))
-    constraints = [
-        LinearConstraint(a_supply, -np.inf, problem.cap_s[s_idx]),
-        LinearConstraint(a_demand, -np.inf, problem.cap_d[d_idx]),
-    ]
-    if m:
-        # x_c <= q_c y_c and x_c >= share q_c y_c (a realised link carries its minimum)
-        k = np.arange(m)
-        upper = sparse.csr_array(
-            (np.concatenate([np.ones(m), -q[b_rows]]), (np.concatenate([k, k]),
-             np.concatenate([b_rows, n + k]))),
-            shape=(m, n + m),
-        )  # fmt: skip
-        constraints.append(LinearConstraint(upper, -np.inf, 0.0))
-        share = options.min_share
-        if share > 0:
-            lower = sparse.csr_array(
-                (np.concatenate([np.ones(m), -share * q[b_rows]]), (np.concatenate([k, k]),
-                 np.concatenate([b_rows, n + k]))),
-                shape=(m, n + m),
-            )  # fmt: skip
-            constraints.append(LinearConstraint(lower, 0.0, np.inf))
-    lower_b = np.zeros(n + m)
-    upper_b = np.concatenate([q, np.ones(m)])
-    lower_b[n + np.flatnonzero(forced[rows][b_rows])] = 1.0
-    integrality = np.concatenate([np.zeros(n), np.ones(m)])
-    result = milp(
-        cost,
-        constraints=constraints,
-        integrality=integrality,
-        bounds=Bounds(lower_b, upper_b),
-        options={"time_limit": options.time_limit_s, "presolve": True, "mip_rel_gap": 1e-6},
-    )
+    upper = problem.upper(rows)
+    solver = highspy.Highs()  # type: ignore[no-untyped-call]
+    for name, value in _highs_options(options).items():
+        solver.setOptionValue(name, value)
+    solver.passModel(_programme(problem, rows, b_rows, forced=forced[rows], options=options))
+    solver.run()
+    status = solver.getModelStatus()
     kind = "HiGHS MILP" if m else "HiGHS LP"
-    if result.status == 2:
+    if status == highspy.HighsModelStatus.kInfeasible:
         msg = (
             "the plan is infeasible: the forced links or minimum quantities need more than "
             "the supplies and demands hold; force fewer links or lower min_share"
         )
         raise AllocationError(msg)
-    if result.x is None:
-        msg = f"the solver gave no plan ({kind}, status {result.status}: {result.message})"
+    solution = np.asarray(solver.getSolution().col_value, dtype="float64")
+    stopped = status in (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kInterrupt)
+    if status != highspy.HighsModelStatus.kOptimal and not (stopped and len(solution) == n + m):
+        msg = f"the solver gave no plan ({kind}: {solver.modelStatusToString(status)})"
         raise AllocationError(msg)
-    if result.status == 0:
-        label = f"{kind} (optimal)"
-    else:
+    if stopped:
         # stopped by the time limit: the best plan found, and how far it may be from optimal
-        gap = getattr(result, "mip_gap", None)
-        within = f", within {gap * 100:.2g} % of the optimum" if gap is not None else ""
+        gap = solver.getInfo().mip_gap
+        within = f", within {gap * 100:.2g} % of the optimum" if np.isfinite(gap) else ""
         label = f"time limit of {options.time_limit_s:.0f} s reached{within}"
-    x = np.clip(result.x[:n], 0.0, q)
+    else:
+        label = f"{kind} (optimal)"
+    x = np.clip(solution[:n], 0.0, upper)
     # HiGHS leaves flows of ~1e-13 on links it did not build: they carry nothing and must not
     # be charged their fixed cost
     if m:
-        x[b_rows[result.x[n:] < 0.5]] = 0.0
-    x[x <= 1e-9 * q] = 0.0
+        x[b_rows[solution[n:] < 0.5]] = 0.0
+    x[x <= 1e-9 * problem.qty[rows]] = 0.0
     return x, label
+
+
+def _programme(
+    problem: _Problem,
+    rows: np.ndarray,
+    b_rows: np.ndarray,
+    *,
+    forced: np.ndarray,
+    options: AllocationOptions,
+) -> highspy.HighsLp:
+    """The programme of ``rows`` in HiGHS' column-wise form.
+
+    Variables are the flows ``x`` (one per row), then the yes/no ``y`` of ``b_rows``; rows are
+    a capacity per supply, one per demand, then ``x - u y <= 0`` (a link carries nothing
+    unless built) and, with a minimum share, ``x - share q y >= 0`` (a built link carries its
+    minimum). HiGHS minimises: a unit of flow's value is a negative cost, a pipe's annual cost
+    a positive one paid when it is built.
+    """
+    import highspy  # noqa: PLC0415 - heavy, only when planning
+    from scipy import sparse  # noqa: PLC0415
+
+    n, m = len(rows), len(b_rows)
+    qty, fixed = problem.qty[rows], problem.fixed[rows]
+    # no link carries more than its supply and demand have left: the tightest bound on each
+    # flow, and the big-M of its yes/no, which keeps the relaxation close to the integer plan
+    upper = problem.upper(rows)
+    share = options.min_share
+    s_idx, s_inv = np.unique(problem.supply[rows], return_inverse=True)
+    d_idx, d_inv = np.unique(problem.demand[rows], return_inverse=True)
+    n_s, n_d = len(s_idx), len(d_idx)
+    k = np.arange(m)
+    n_min = m if share > 0 else 0
+    blocks = [
+        (s_inv, np.arange(n), np.ones(n)),
+        (n_s + d_inv, np.arange(n), np.ones(n)),
+        (n_s + n_d + k, b_rows, np.ones(m)),
+        (n_s + n_d + k, n + k, -upper[b_rows]),
+    ]
+    if n_min:
+        blocks += [
+            (n_s + n_d + m + k, b_rows, np.ones(m)),
+            (n_s + n_d + m + k, n + k, -share * qty[b_rows]),
+        ]
+    r, c, v = (np.concatenate(part) for part in zip(*blocks, strict=True))
+    matrix = sparse.csc_array((v, (r, c)), shape=(n_s + n_d + m + n_min, n + m))
+    matrix.sum_duplicates()
+    model = highspy.HighsLp()
+    model.num_col_, model.num_row_ = n + m, n_s + n_d + m + n_min
+    model.col_cost_ = np.concatenate([-problem.per_unit(rows), fixed[b_rows]])
+    col_lower = np.zeros(n + m)
+    col_lower[n + np.flatnonzero(forced[b_rows])] = 1.0
+    model.col_lower_, model.col_upper_ = col_lower, np.concatenate([upper, np.ones(m)])
+    model.row_lower_ = np.concatenate([np.full(n_s + n_d + m, -highspy.kHighsInf), np.zeros(n_min)])
+    model.row_upper_ = np.concatenate(
+        [problem.cap_s[s_idx], problem.cap_d[d_idx], np.zeros(m), np.full(n_min, highspy.kHighsInf)]
+    )
+    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    model.a_matrix_.start_ = matrix.indptr
+    model.a_matrix_.index_ = matrix.indices
+    model.a_matrix_.value_ = matrix.data
+    if m:
+        model.integrality_ = [highspy.HighsVarType.kContinuous] * n + [
+            highspy.HighsVarType.kInteger
+        ] * m
+    return model
+
+
+def _highs_options(options: AllocationOptions) -> dict[str, bool | float | int | str]:
+    """How HiGHS is run: quiet, one thread, no presolve, no primal heuristics.
+
+    Measured on the 10,000-link benchmark (``benchmarks/bench_allocation.py``, CPU seconds of
+    ``allocate``): the defaults took 5 s; one thread 0.9 s (the parts are many and small, and
+    HiGHS' thread pool cost about 7 ms a programme to synchronise); without the sub-MIP
+    heuristics (RINS, RENS), which took three quarters of the time on the largest part, and
+    without the other primal heuristics and presolve, 0.6 s, with the exact optimum. These
+    fixed-charge programmes are small and the root node's cuts close their gap; the options
+    change the time, never the optimum's definition (``mip_rel_gap``).
+    """
+    return {
+        "output_flag": False,
+        "threads": 1,
+        "mip_rel_gap": float(options.mip_rel_gap),
+        "time_limit": float(options.time_limit_s),
+        "mip_heuristic_effort": 0.0,
+        "mip_heuristic_run_rins": False,
+        "mip_heuristic_run_rens": False,
+        "mip_heuristic_run_feasibility_jump": False,
+        "mip_heuristic_run_zi_round": False,
+        "mip_heuristic_run_shifting": False,
+        "mip_heuristic_run_root_reduced_cost": False,
+        "presolve": "off",
+    }
 
 
 def _greedy_value(frame: pd.DataFrame, problem: _Problem, rows: np.ndarray) -> float:

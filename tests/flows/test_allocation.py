@@ -83,8 +83,11 @@ def _brute_force(frame: pd.DataFrame) -> float:
 @pytest.mark.parametrize("seed", range(25))
 def test_the_optimum_is_the_brute_force_one(seed: int) -> None:
     frame = _instance(seed)
-    plan = allocation.allocate(frame)
-    assert plan.new_value == pytest.approx(_brute_force(frame), rel=1e-6, abs=1e-6)
+    exact = allocation.allocate(frame, options=allocation.AllocationOptions(mip_rel_gap=0.0))
+    assert exact.new_value == pytest.approx(_brute_force(frame), rel=1e-6, abs=1e-6)
+    # by default HiGHS stops once its plan is proven within 0.01 % of the optimum
+    default = allocation.allocate(frame)
+    assert exact.new_value * (1 - 1e-4) - 1e-6 <= default.new_value <= exact.new_value + 1e-6
 
 
 @pytest.mark.parametrize("seed", range(25))
