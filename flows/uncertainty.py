@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from datasets import reference_path
-from flows import allocation, scoring, summary
+from flows import allocation, privacy, scoring, summary
 from flows._errors import SymbioMapError
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ KPI_UNITS: Mapping[str, str] = {
 }
 """The figures :func:`monte_carlo` gives bands for: the plan's value (in its objective's unit),
 its new links' part and its net CO2e; the totals in place and of the new potential
-(:class:`flows.summary.Totals`, owner's view)."""
+(:class:`flows.summary.Totals`, in the view of the tier asked)."""
 
 _BLOCK_DRAWS = 50
 """Draws evaluated together: a block of draws x candidates matrices stays in the cache-friendly
@@ -235,7 +235,8 @@ class ScoreModel:
     Attributes
     ----------
     candidates
-        The analysis' scored candidates (owner's view).
+        The analysis' scored candidates as the tier sees them (``withheld`` marks the rows
+        whose figures it may not see).
     keys
         Parameter keys, then counterfactual groups, whose factors the model takes.
     base
@@ -253,9 +254,13 @@ class ScoreModel:
     carbon_price_eur_per_t: float
 
     @classmethod
-    def of(cls, analysis: Analysis, keys: Sequence[str]) -> ScoreModel:
+    def of(
+        cls, analysis: Analysis, keys: Sequence[str], *, tier: privacy.Tier = "owner"
+    ) -> ScoreModel:
         """Linearise an analysis' scoring in ``keys`` (parameter keys and
-        :data:`COUNTERFACTUAL_GROUPS`; the carbon price is handled apart).
+        :data:`COUNTERFACTUAL_GROUPS`; the carbon price is handled apart), over the candidates
+        as ``tier`` sees them: a candidate whose figures are withheld from it is zero in every
+        draw, so no band moves with a hidden figure.
 
         Raises
         ------
@@ -263,7 +268,8 @@ class ScoreModel:
             For a key that is neither in the parameter set nor a counterfactual group.
         """
         reference = analysis.reference
-        candidates = analysis.candidates
+        candidates = analysis.view(tier=tier)
+        hidden = candidates["withheld"].to_numpy(dtype=bool)
         ids = candidates["candidate_id"].astype("object")
         if not ids.is_unique:
             msg = "candidate ids are not unique: the Monte Carlo cannot align its re-scorings"
@@ -291,6 +297,8 @@ class ScoreModel:
             if value == 0:
                 continue
             slopes[k] = _rescored(reference, matched, ids, key, 2.0 * value) - base
+        # re-scoring starts from the matched candidates, which know every quantity
+        slopes[:, :, hidden] = 0.0
         carbon = reference.parameters[CARBON_PRICE_KEY]
         return cls(candidates, tuple(keys), base, slopes, float(carbon))
 
@@ -540,6 +548,7 @@ def monte_carlo(
     replan: bool = False,
     plan: allocation.Plan | None = None,
     case: Case | None = None,
+    tier: privacy.Tier = "owner",
 ) -> MonteCarlo:
     """P10/P50/P90 of the plan's KPIs and of the totals, and the probability that each
     candidate and each chosen link pays, over ``draws`` seeded draws of the figures.
@@ -565,6 +574,10 @@ def monte_carlo(
         The deterministic plan of these candidates with ``plan_options``, when the caller has
         it already (default: computed here, once; with thousands of pipes the solver may take
         its whole time limit).
+    tier
+        Whose view the bands are of (:mod:`flows.privacy`): below ``owner``, candidates
+        whose figures are withheld take no part (as in that tier's plan and totals), their
+        flows' ranges are not read, and their probability to pay is not given.
     replan
         Re-optimise the plan in every draw (a solver run per draw: about 0.1 s for
         Kalundborg; too slow for thousands of links with pipes). Default: the deterministic
@@ -586,8 +599,9 @@ def monte_carlo(
     options = plan_options or allocation.AllocationOptions()
     by_key = {r.key: r for r in table}
     keys = [r.key for r in table if r.key != CARBON_PRICE_KEY and r.key not in QUANTITY_KEYS]
-    model = ScoreModel.of(analysis, keys)
+    model = ScoreModel.of(analysis, keys, tier=privacy.check_tier(tier))
     frame = model.candidates
+    shown = frame[~frame["withheld"].to_numpy(dtype=bool)]
     if plan is None:
         plan = allocation.allocate(frame, options=options)
     elif (
@@ -602,8 +616,8 @@ def monte_carlo(
     if case is not None:
         # the case's own ranges (quantity_low / quantity_high) for the flows the candidates
         # use, under any given here
-        used = set(_flow_keys(frame, "supply_site", "resource")[1]) | set(
-            _flow_keys(frame, "demand_site", "demand_resource")[1]
+        used = set(_flow_keys(shown, "supply_site", "resource")[1]) | set(
+            _flow_keys(shown, "demand_site", "demand_resource")[1]
         )
         from_case = {k: v for k, v in flow_ranges(case, by_key=by_key).items() if k in used}
         quantity_ranges = {**from_case, **(quantity_ranges or {})}
@@ -641,6 +655,7 @@ def monte_carlo(
         seed=seed,
         replan=replan,
         start=start,
+        tier=tier,
     )
 
 
@@ -849,8 +864,9 @@ def _result(
     seed: int,
     replan: bool,
     start: float,
+    tier: privacy.Tier,
 ) -> MonteCarlo:
-    totals = analysis.totals(tier="owner")
+    totals = analysis.totals(tier=tier)
     deterministic = [
         plan.value,
         plan.new_value,
@@ -879,7 +895,7 @@ def _result(
         {
             "candidate_id": frame["candidate_id"].to_numpy(),
             "net_benefit_eur": frame["net_benefit_eur"].to_numpy(dtype="float64", na_value=np.nan),
-            "p_pays": pays,
+            "p_pays": np.where(frame["withheld"].to_numpy(dtype=bool), np.nan, pays),
         }
     )
     chosen = plan.links[evaluator.chosen]

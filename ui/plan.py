@@ -50,20 +50,27 @@ def cached_bands(
     case: Case,
     options: allocation.AllocationOptions,
     draws: int,
+    tier: privacy.Tier,
     seed: int = 0,
 ) -> uncertainty.MonteCarlo:
     """:func:`flows.uncertainty.monte_carlo` of a plan, once per session while the plan is the
-    same object (owner's view only: the draws see every flow)."""
+    same object, in ``tier``'s view (withheld candidates take no part in the draws)."""
     entry = st.session_state.get(StateKeys.MC_RUNS)
     if entry is None or entry[0] is not result:
         entry = (result, {})
         st.session_state[StateKeys.MC_RUNS] = entry
-    runs: dict[tuple[int, int], uncertainty.MonteCarlo] = entry[1]
-    if (draws, seed) not in runs:
-        runs[(draws, seed)] = uncertainty.monte_carlo(
-            analysis, draws=draws, seed=seed, plan_options=options, plan=result, case=case
+    runs: dict[tuple[int, int, str], uncertainty.MonteCarlo] = entry[1]
+    if (draws, seed, tier) not in runs:
+        runs[(draws, seed, tier)] = uncertainty.monte_carlo(
+            analysis,
+            draws=draws,
+            seed=seed,
+            plan_options=options,
+            plan=result,
+            case=case,
+            tier=tier,
         )
-    return runs[(draws, seed)]
+    return runs[(draws, seed, tier)]
 
 
 def shared_heat_networks(

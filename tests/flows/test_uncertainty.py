@@ -14,6 +14,7 @@ import pytest
 import datasets
 from flows import io, pipeline, scoring, synthetic, uncertainty
 from flows.counterfactuals import CounterfactualTable
+from flows.model import Case
 from flows.pipeline import Analysis
 from flows.uncertainty import Range
 
@@ -332,3 +333,45 @@ def test_a_range_that_does_not_hold_its_quantity_is_an_error(tmp_path: Path) -> 
     assert not any(f.row == 4 for f in report.errors)
     message = next(f.message for f in report if f.row == 3)
     assert message == "the range (none) to 90 does not hold the quantity 100"
+
+
+def _with_secret_steam(case: Case, *, quantity_factor: float) -> Case:
+    """Kalundborg with the power station's steam confidential, its quantity scaled."""
+    flows = case.flows.copy()
+    secret = (flows["site_id"] == "asnaes") & (flows["resource"] == "steam")
+    assert secret.any()
+    flows["confidential"] = secret
+    flows.loc[secret, "quantity"] = flows.loc[secret, "quantity"] * quantity_factor
+    for column in ("quantity_low", "quantity_high", "quantity_canonical"):
+        if column in flows:
+            flows.loc[secret, column] = flows.loc[secret, column] * quantity_factor
+    return dataclasses.replace(case, flows=flows)
+
+
+def test_public_bands_never_move_with_a_confidential_flow() -> None:
+    case = io.load_case(datasets.get_path("kalundborg")).case
+    assert case is not None
+    runs = []
+    for factor in (1.0, 0.4):
+        secret_case = _with_secret_steam(case, quantity_factor=factor)
+        analysis = pipeline.analyse(secret_case, options=pipeline.AnalysisOptions(explain=False))
+        public = uncertainty.monte_carlo(
+            analysis, draws=200, seed=5, case=secret_case, tier="public"
+        )
+        owner = uncertainty.monte_carlo(analysis, draws=200, seed=5, case=secret_case)
+        runs.append((analysis, public, owner))
+    (analysis, public, owner), (_, public_b, owner_b) = runs
+    # the public bands are those of the public plan and totals ...
+    plan = analysis.plan(tier="public")
+    assert public.kpis.loc["plan_value", "deterministic"] == pytest.approx(plan.value)
+    totals = analysis.totals(tier="public")
+    assert public.kpis.loc["in_place_net_co2e_t", "deterministic"] == pytest.approx(
+        totals.in_place.net_co2e_t
+    )
+    # ... and identical whatever the hidden quantity, while the owner's bands move
+    pd.testing.assert_frame_equal(public.kpis, public_b.kpis)
+    assert not np.allclose(owner.kpis["p50"], owner_b.kpis["p50"])
+    withheld = analysis.view(tier="public")["withheld"].to_numpy(dtype=bool)
+    assert withheld.any()
+    assert public.candidates["p_pays"][withheld].isna().all()
+    assert public.candidates["p_pays"][~withheld].notna().all()

@@ -103,13 +103,8 @@ def _sankey(result: allocation.Plan, case: Case) -> None:
 
 
 def _bands(result: allocation.Plan, case: Case) -> None:
-    """P10-P90 of the plan's figures, for the owner (the draws see every flow)."""
-    if tier != "owner":
-        st.caption(
-            "Uncertainty bands are drawn on every flow, confidential ones included: choose "
-            "the owner view to see them."
-        )
-        return
+    """P10-P90 of the plan's figures, in the viewer's tier (confidential flows take no part
+    below the owner's view)."""
     draws = int(
         st.number_input(
             "Monte Carlo draws for uncertainty bands (0: none)",
@@ -124,7 +119,9 @@ def _bands(result: allocation.Plan, case: Case) -> None:
     )
     if not draws:
         return
-    bands = plan.cached_bands(analysis, result, case=case, options=plan_options, draws=draws)
+    bands = plan.cached_bands(
+        analysis, result, case=case, options=plan_options, draws=draws, tier=tier
+    )
     st.markdown(f"**P10 / P50 / P90 over {bands.draws:,} draws** ({bands.elapsed_s:.1f} s)")
     st.dataframe(bands.kpis, width="stretch")
 
