@@ -26,7 +26,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -41,6 +41,8 @@ from flows.model import Case
 if TYPE_CHECKING:
     import highspy
 
+    from flows.heat_networks import HeatNetwork
+
 Objective = Literal["benefit", "co2", "mixed"]
 OBJECTIVES: tuple[Objective, ...] = ("benefit", "co2", "mixed")
 
@@ -48,6 +50,33 @@ PLAN_COLUMNS = ("planned_flow", "planned_share", "plan_value", "plan_co2e_t", "p
 """Added to the candidates by :func:`allocate`: the flow on each link (canonical unit), its share
 of the candidate's quantity, its value in the objective's unit, its net CO2e (t/yr) and its role
 (``in place``, ``new``, or "" when not chosen)."""
+
+
+NETWORK_LINK_COLUMNS = (
+    "planned_via_network",
+    "plan_network",
+    "plan_network_delivered_share",
+    "plan_network_cost_eur",
+    "plan_network_co2e_t",
+)
+"""Added beside :data:`PLAN_COLUMNS`: the flow a link carries through a shared heat network
+(canonical unit; the rest of ``planned_flow`` runs in its own pipe), which network, the share of
+heat that network delivers (its losses), and the link's part of the network's annual cost
+(EUR/yr) and of its pumping CO2e (t/yr), pro rata to the heat it carries. Both parts are
+already in ``plan_value`` (in the objective's unit) and ``plan_co2e_t``."""
+
+NETWORK_COLUMNS = (
+    "network_id",
+    "built",
+    "carried_mwh_per_yr",
+    "delivered_mwh_per_yr",
+    "length_m",
+    "investment_eur",
+    "annual_cost_eur_per_yr",
+    "pumping_co2e_t_per_yr",
+    "fixed_in_objective",
+)
+"""One row per shared network a plan was offered (:attr:`Plan.networks`)."""
 
 
 class AllocationError(SymbioMapError, ValueError):
@@ -116,6 +145,8 @@ class Plan:
         Binary decisions in the programme.
     solve_time_s
         Seconds spent in the solver.
+    networks
+        The shared heat networks offered (:data:`NETWORK_COLUMNS`): which the plan builds.
     """
 
     links: pd.DataFrame = field(repr=False)
@@ -127,6 +158,9 @@ class Plan:
     solver: str
     binaries: int
     solve_time_s: float
+    networks: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=NETWORK_COLUMNS), repr=False
+    )
 
     @property
     def chosen(self) -> pd.DataFrame:
@@ -146,6 +180,10 @@ class _Problem:
     demand: np.ndarray
     cap_s: np.ndarray
     cap_d: np.ndarray
+    group: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """Per row: -1, or the shared network whose yes/no the row's flow needs."""
+    group_fixed: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """Per shared network: its fixed annual part, in the objective's unit."""
 
     def upper(self, rows: np.ndarray) -> np.ndarray:
         """Most each link can carry: its quantity, and what its supply and demand have left."""
@@ -188,7 +226,12 @@ def _keys(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     return supply, demand, np.nan_to_num(cap_s), np.nan_to_num(cap_d)
 
 
-def allocate(candidates: pd.DataFrame, *, options: AllocationOptions | None = None) -> Plan:
+def allocate(
+    candidates: pd.DataFrame,
+    *,
+    options: AllocationOptions | None = None,
+    networks: Sequence[HeatNetwork] = (),
+) -> Plan:
     """The best feasible set of exchanges among scored candidates.
 
     Parameters
@@ -197,6 +240,11 @@ def allocate(candidates: pd.DataFrame, *, options: AllocationOptions | None = No
         Scored candidates (:func:`flows.scoring.score`, or an analysis' owner view).
     options
         Objective, carbon price, minimum quantities, exclusions, forced links.
+    networks
+        Shared heat networks (:func:`flows.heat_networks.shared_networks`) offered beside the
+        point-to-point pipes: a yes/no each, paying its annual cost (or its pumping CO2e)
+        when built; a candidate it joins may then carry heat through it instead of (or beside)
+        its own pipe, less the network's losses in proportion.
 
     Returns
     -------
@@ -231,15 +279,8 @@ def allocate(candidates: pd.DataFrame, *, options: AllocationOptions | None = No
         usable &= (frame["basis"].astype("object") == "declared").to_numpy()
     supply, demand, cap_s, cap_d = _keys(frame)
     problem = _Problem(qty, value, fixed, supply, demand, cap_s, cap_d)
-    flow = np.zeros(len(frame))
     in_place = (frame["exchange_status"].astype("object") == "active").to_numpy() & usable
-    if opts.keep_in_place and in_place.any():
-        share = summary.best_per_flow(frame[in_place].assign(net_benefit_eur=value[in_place]))
-        flow[in_place] = np.nan_to_num(qty[in_place] * share)
-        np.subtract.at(problem.cap_s, supply[in_place], flow[in_place])
-        np.subtract.at(problem.cap_d, demand[in_place], flow[in_place])
-        problem.cap_s = np.maximum(problem.cap_s, 0.0)
-        problem.cap_d = np.maximum(problem.cap_d, 0.0)
+    flow = _reserve_in_place(frame, problem, in_place & opts.keep_in_place)
     excluded = (
         frame["supply_site"].astype("object").isin(list(opts.exclude_sites))
         | frame["demand_site"].astype("object").isin(list(opts.exclude_sites))
@@ -260,12 +301,22 @@ def allocate(candidates: pd.DataFrame, *, options: AllocationOptions | None = No
             + ", ".join(bad)
         )
         raise AllocationError(msg)
-    rows = np.flatnonzero(open_)
+    n_base = len(frame)
+    greedy = _greedy_value(frame, problem, np.flatnonzero(open_))
+    offered = _offer_networks(
+        frame, problem, networks, usable=usable & ~excluded & ~(in_place & opts.keep_in_place),
+        options=opts,
+    )  # fmt: skip
+    rows = np.concatenate([np.flatnonzero(open_), n_base + np.arange(len(offered.base))])
+    forced_ext = np.concatenate([forced, np.zeros(len(offered.base), dtype=bool)])
     start = time.perf_counter()
-    new_flow, solver, binaries = _solve(problem, rows, forced=forced, options=opts)
+    new_flow, solver, binaries = _solve(problem, rows, forced=forced_ext, options=opts)
     elapsed = time.perf_counter() - start
-    flow[rows] = new_flow
-    greedy = _greedy_value(frame, problem, rows)
+    flow_ext = np.concatenate([flow, np.zeros(len(offered.base))])
+    flow_ext[rows] = new_flow
+    via_network = np.zeros(n_base)
+    np.add.at(via_network, offered.base, flow_ext[n_base:])
+    flow = flow_ext[:n_base] + via_network
     return _plan(
         frame,
         problem,
@@ -276,7 +327,127 @@ def allocate(candidates: pd.DataFrame, *, options: AllocationOptions | None = No
         solver=solver,
         binaries=binaries,
         elapsed=elapsed,
+        offered=offered,
+        via_network=via_network,
+        network_flow=flow_ext[n_base:],
     )
+
+
+def _reserve_in_place(frame: pd.DataFrame, problem: _Problem, in_place: np.ndarray) -> np.ndarray:
+    """Flows of the exchanges in place (each flow counted once), taken from what their
+    supplies and demands hold; the flow per candidate."""
+    flow = np.zeros(len(frame))
+    if not in_place.any():
+        return flow
+    share = summary.best_per_flow(frame[in_place].assign(net_benefit_eur=problem.value[in_place]))
+    flow[in_place] = np.nan_to_num(problem.qty[in_place] * share)
+    np.subtract.at(problem.cap_s, problem.supply[in_place], flow[in_place])
+    np.subtract.at(problem.cap_d, problem.demand[in_place], flow[in_place])
+    problem.cap_s = np.maximum(problem.cap_s, 0.0)
+    problem.cap_d = np.maximum(problem.cap_d, 0.0)
+    return flow
+
+
+@dataclass(frozen=True)
+class _Offered:
+    """Shared networks offered to the programme: per network row, the candidate it copies and
+    the network it runs in; per network, what it costs and the share of heat delivered."""
+
+    networks: tuple[HeatNetwork, ...]
+    base: np.ndarray
+    network: np.ndarray
+    delivered_share: np.ndarray
+    fixed: np.ndarray
+    fixed_co2: np.ndarray
+
+
+def _offer_networks(
+    frame: pd.DataFrame,
+    problem: _Problem,
+    networks: Sequence[HeatNetwork],
+    *,
+    usable: np.ndarray,
+    options: AllocationOptions,
+) -> _Offered:
+    """Append a row per (network, candidate it joins) to ``problem``: the candidate's flow
+    through the network, worth its value per unit times the share of heat the network
+    delivers, with no pipe of its own; the network's yes/no carries its fixed part.
+
+    A network is offered only when all its sites may take part (none excluded) and its
+    joined candidates, each at the most it can carry, could pay its fixed part.
+    """
+    n_base = len(frame)
+    problem.group = np.full(n_base, -1, dtype=np.int64)
+    ids = frame["candidate_id"].astype(str).to_numpy()
+    kept: list[HeatNetwork] = []
+    base_rows: list[np.ndarray] = []
+    shares: list[float] = []
+    fixed_eur: list[float] = []
+    fixed_co2: list[float] = []
+    excluded = set(options.exclude_sites)
+    every = np.arange(n_base)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_unit = np.nan_to_num(problem.per_unit(every))
+    upper = np.nan_to_num(problem.upper(every))
+    for network in networks:
+        if excluded & set(network.sites["site_id"].astype(str)):
+            continue
+        members = np.flatnonzero(np.isin(ids, network.candidate_ids) & usable)
+        carried = network.carried_mwh_per_yr
+        share = network.delivered_mwh_per_yr / carried if carried > 0 else 0.0
+        cost = _network_fixed(network, options)
+        if not len(members) or share <= 0:
+            continue
+        if float(np.sum(np.maximum(per_unit[members] * share * upper[members], 0.0))) <= cost:
+            continue
+        kept.append(network)
+        base_rows.append(members)
+        shares.append(share)
+        fixed_eur.append(network.annual_cost_eur_per_yr)
+        fixed_co2.append(network.pumping_co2e_t_per_yr)
+    base = np.concatenate(base_rows) if base_rows else np.zeros(0, dtype=np.int64)
+    network_of = np.repeat(np.arange(len(kept)), [len(b) for b in base_rows]).astype(np.int64)
+    share_arr = np.asarray(shares, dtype="float64")
+    problem.qty = np.concatenate([problem.qty, problem.qty[base]])
+    problem.value = np.concatenate([problem.value, per_unit[base] * share_arr[network_of]
+                                    * problem.qty[base]])  # fmt: skip
+    problem.fixed = np.concatenate([problem.fixed, np.zeros(len(base))])
+    problem.supply = np.concatenate([problem.supply, problem.supply[base]])
+    problem.demand = np.concatenate([problem.demand, problem.demand[base]])
+    problem.group = np.concatenate([problem.group, network_of])
+    problem.group_fixed = np.asarray(
+        [_network_fixed(network, options) for network in kept], dtype="float64"
+    )
+    return _Offered(
+        networks=tuple(kept),
+        base=base,
+        network=network_of,
+        delivered_share=share_arr,
+        fixed=np.asarray(fixed_eur, dtype="float64"),
+        fixed_co2=np.asarray(fixed_co2, dtype="float64"),
+    )
+
+
+def _network_fixed(network: HeatNetwork, options: AllocationOptions) -> float:
+    """A network's fixed annual part in the objective's unit."""
+    return float(
+        _in_objective(
+            np.asarray(network.annual_cost_eur_per_yr),
+            np.asarray(network.pumping_co2e_t_per_yr),
+            options,
+        )
+    )
+
+
+def _in_objective(eur: np.ndarray, co2_t: np.ndarray, options: AllocationOptions) -> np.ndarray:
+    """Money (EUR/yr) and CO2e (t/yr) in the objective's unit: a cost in money for
+    ``benefit``, in tonnes for ``co2``, money plus carbon price x tonnes for ``mixed``."""
+    if options.objective == "benefit":
+        return eur
+    if options.objective == "co2":
+        return co2_t
+    out: np.ndarray = eur + options.carbon_price_eur_per_t * co2_t
+    return out
 
 
 def _solve(
@@ -299,18 +470,29 @@ def _solve(
     from scipy import sparse  # noqa: PLC0415 - heavy, only when planning
     from scipy.sparse.csgraph import connected_components  # noqa: PLC0415
 
-    needs_binary = (problem.fixed[rows] > 0) | forced[rows] | (options.min_share > 0)
+    group = _groups_of(problem, rows)
+    shared = group >= 0
+    needs_binary = ~shared & ((problem.fixed[rows] > 0) | forced[rows] | (options.min_share > 0))
     s_idx, s_inv = np.unique(problem.supply[rows], return_inverse=True)
     _, d_inv = np.unique(problem.demand[rows], return_inverse=True)
-    # a bipartite graph of supplies and demands, a link per candidate
+    n_s, n_d = len(s_idx), int(d_inv.max()) + 1
+    n_g = len(problem.group_fixed)
+    # a graph of supplies, demands and shared networks: a link per candidate from its supply
+    # to its demand, and from its supply to the network it may run in
     graph = sparse.csr_array(
-        (np.ones(n), (s_inv, len(s_idx) + d_inv)),
-        shape=(len(s_idx) + d_inv.max() + 1,) * 2,
+        (
+            np.ones(n + int(shared.sum())),
+            (
+                np.concatenate([s_inv, s_inv[shared]]),
+                np.concatenate([n_s + d_inv, n_s + n_d + group[shared]]),
+            ),
+        ),
+        shape=(n_s + n_d + n_g,) * 2,
     )
     _, part_of_node = connected_components(graph, directed=False)
     part = part_of_node[s_inv]
     with_binary = np.zeros(part.max() + 1, dtype=bool)
-    with_binary[part[needs_binary]] = True
+    with_binary[part[needs_binary | shared]] = True
     flows = np.zeros(n)
     deadline = time.perf_counter() + options.time_limit_s
     labels: list[str] = []
@@ -333,7 +515,9 @@ def _solve(
             options=dataclasses.replace(options, time_limit_s=left),
             needs_binary=needs_binary[members],
         )
-        binaries += int(needs_binary[members].sum())
+        binaries += int(needs_binary[members].sum()) + len(
+            np.unique(group[members][shared[members]])
+        )
         labels.append(label)
     stopped = [label for label in labels if "time limit" in label]
     parts = f"{len(labels)} independent part{'s' if len(labels) != 1 else ''}"
@@ -356,12 +540,17 @@ def _solve_part(
 
     n = len(rows)
     b_rows = np.flatnonzero(needs_binary) if needs_binary is not None else np.zeros(0, int)
-    m = len(b_rows)
+    m = len(b_rows) + len(np.unique(_groups_of(problem, rows)[_groups_of(problem, rows) >= 0]))
     upper = problem.upper(rows)
     solver = highspy.Highs()  # type: ignore[no-untyped-call]
     for name, value in _highs_options(options).items():
         solver.setOptionValue(name, value)
-    solver.passModel(_programme(problem, rows, b_rows, forced=forced[rows], options=options))
+    passed = solver.passModel(
+        _programme(problem, rows, b_rows, forced=forced[rows], options=options)
+    )
+    if passed == highspy.HighsStatus.kError:
+        msg = "the programme could not be passed to HiGHS (a malformed model): please report it"
+        raise AllocationError(msg)
     solver.run()
     status = solver.getModelStatus()
     kind = "HiGHS MILP" if m else "HiGHS LP"
@@ -386,10 +575,23 @@ def _solve_part(
     x = np.clip(solution[:n], 0.0, upper)
     # HiGHS leaves flows of ~1e-13 on links it did not build: they carry nothing and must not
     # be charged their fixed cost
-    if m:
-        x[b_rows[solution[n:] < 0.5]] = 0.0
+    if len(b_rows):
+        x[b_rows[solution[n : n + len(b_rows)] < 0.5]] = 0.0
+    group = _groups_of(problem, rows)
+    networks = np.unique(group[group >= 0])
+    if len(networks):
+        built = solution[n + len(b_rows) :] >= 0.5
+        x[(group >= 0) & ~np.isin(group, networks[built])] = 0.0
     x[x <= 1e-9 * problem.qty[rows]] = 0.0
     return x, label
+
+
+def _groups_of(problem: _Problem, rows: np.ndarray) -> np.ndarray:
+    """The shared network of each row (-1: none)."""
+    if len(problem.group) == 0:
+        return np.full(len(rows), -1, dtype=np.int64)
+    out: np.ndarray = problem.group[rows]
+    return out
 
 
 def _programme(
@@ -411,7 +613,12 @@ def _programme(
     import highspy  # noqa: PLC0415 - heavy, only when planning
     from scipy import sparse  # noqa: PLC0415
 
-    n, m = len(rows), len(b_rows)
+    group = _groups_of(problem, rows)
+    networks, net_of_row = np.unique(group, return_inverse=True)
+    if len(networks) and networks[0] < 0:
+        networks, net_of_row = networks[1:], net_of_row - 1
+    n, m_own = len(rows), len(b_rows)
+    m = m_own + len(networks)
     qty, fixed = problem.qty[rows], problem.fixed[rows]
     # no link carries more than its supply and demand have left: the tightest bound on each
     # flow, and the big-M of its yes/no, which keeps the relaxation close to the integer plan
@@ -420,31 +627,49 @@ def _programme(
     s_idx, s_inv = np.unique(problem.supply[rows], return_inverse=True)
     d_idx, d_inv = np.unique(problem.demand[rows], return_inverse=True)
     n_s, n_d = len(s_idx), len(d_idx)
-    k = np.arange(m)
-    n_min = m if share > 0 else 0
+    k = np.arange(m_own)
+    in_net = np.flatnonzero(group >= 0)
+    n_link = m_own + len(in_net)
+    n_min = m_own if share > 0 else 0
+    # x - u y <= 0 for a link's own pipe, x - u z <= 0 for a link through network z
     blocks = [
         (s_inv, np.arange(n), np.ones(n)),
         (n_s + d_inv, np.arange(n), np.ones(n)),
-        (n_s + n_d + k, b_rows, np.ones(m)),
+        (n_s + n_d + k, b_rows, np.ones(m_own)),
         (n_s + n_d + k, n + k, -upper[b_rows]),
+        (n_s + n_d + m_own + np.arange(len(in_net)), in_net, np.ones(len(in_net))),
+        (
+            n_s + n_d + m_own + np.arange(len(in_net)),
+            n + m_own + net_of_row[in_net],
+            -upper[in_net],
+        ),
     ]
     if n_min:
         blocks += [
-            (n_s + n_d + m + k, b_rows, np.ones(m)),
-            (n_s + n_d + m + k, n + k, -share * qty[b_rows]),
+            (n_s + n_d + n_link + k, b_rows, np.ones(m_own)),
+            (n_s + n_d + n_link + k, n + k, -share * qty[b_rows]),
         ]
     r, c, v = (np.concatenate(part) for part in zip(*blocks, strict=True))
-    matrix = sparse.csc_array((v, (r, c)), shape=(n_s + n_d + m + n_min, n + m))
+    matrix = sparse.csc_array((v, (r, c)), shape=(n_s + n_d + n_link + n_min, n + m))
     matrix.sum_duplicates()
     model = highspy.HighsLp()
-    model.num_col_, model.num_row_ = n + m, n_s + n_d + m + n_min
-    model.col_cost_ = np.concatenate([-problem.per_unit(rows), fixed[b_rows]])
+    model.num_col_, model.num_row_ = n + m, n_s + n_d + n_link + n_min
+    model.col_cost_ = np.concatenate(
+        [-problem.per_unit(rows), fixed[b_rows], problem.group_fixed[networks]]
+    )
     col_lower = np.zeros(n + m)
     col_lower[n + np.flatnonzero(forced[b_rows])] = 1.0
     model.col_lower_, model.col_upper_ = col_lower, np.concatenate([upper, np.ones(m)])
-    model.row_lower_ = np.concatenate([np.full(n_s + n_d + m, -highspy.kHighsInf), np.zeros(n_min)])
+    model.row_lower_ = np.concatenate(
+        [np.full(n_s + n_d + n_link, -highspy.kHighsInf), np.zeros(n_min)]
+    )
     model.row_upper_ = np.concatenate(
-        [problem.cap_s[s_idx], problem.cap_d[d_idx], np.zeros(m), np.full(n_min, highspy.kHighsInf)]
+        [
+            problem.cap_s[s_idx],
+            problem.cap_d[d_idx],
+            np.zeros(n_link),
+            np.full(n_min, highspy.kHighsInf),
+        ]
     )
     model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     model.a_matrix_.start_ = matrix.indptr
@@ -513,11 +738,17 @@ def _plan(
     solver: str,
     binaries: int,
     elapsed: float,
+    offered: _Offered,
+    via_network: np.ndarray,
+    network_flow: np.ndarray,
 ) -> Plan:
-    qty, value, fixed = problem.qty, problem.value, problem.fixed
+    n = len(frame)
+    qty, value, fixed = problem.qty[:n], problem.value[:n], problem.fixed[:n]
+    own = flow - via_network
+    own[own <= 1e-9 * qty] = 0.0
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(qty > 0, flow / qty, 0.0)
-        per_unit = np.where(qty > 0, (value + fixed) / qty, 0.0)
+        per_unit = np.nan_to_num(np.where(qty > 0, (value + fixed) / qty, 0.0))
         # a pipe's pumping is sized for the link: fixed, like its money
         pipe = (frame["mode"].astype("object") == "pipeline").to_numpy()
         fixed_co2 = np.where(
@@ -526,15 +757,28 @@ def _plan(
             0.0,
         )
         net_co2 = frame["net_co2e_t"].to_numpy(dtype="float64", na_value=np.nan)
-        co2_per_unit = (net_co2 + fixed_co2) / qty
+        co2_per_unit = np.nan_to_num((net_co2 + fixed_co2) / qty)
+    net = _network_parts(frame, offered, network_flow, options=options)
     carried = flow > 0
-    link_value = np.where(carried, np.nan_to_num(per_unit) * flow - fixed, 0.0)
+    link_value = (
+        np.where(own > 0, per_unit * own - fixed, 0.0)
+        + per_unit * net["plan_network_delivered_share"].to_numpy() * via_network
+        - _in_objective(net["plan_network_cost_eur"].to_numpy(),
+                        net["plan_network_co2e_t"].to_numpy(), options)
+    )  # fmt: skip
+    link_co2 = (
+        np.where(own > 0, co2_per_unit * own - fixed_co2, 0.0)
+        + co2_per_unit * net["plan_network_delivered_share"].to_numpy() * via_network
+        - net["plan_network_co2e_t"].to_numpy()
+    )
     links = frame.assign(
         planned_flow=flow,
         planned_share=np.nan_to_num(share),
         plan_value=link_value,
-        plan_co2e_t=np.where(carried, np.nan_to_num(co2_per_unit) * flow - fixed_co2, 0.0),
+        plan_co2e_t=link_co2,
         plan_role=np.where(in_place, "in place", np.where(carried, "new", "")),
+        planned_via_network=via_network,
+        **{c: net[c].to_numpy() for c in NETWORK_LINK_COLUMNS if c != "planned_via_network"},
     )
     new = carried & ~in_place
     return Plan(
@@ -547,6 +791,61 @@ def _plan(
         solver=solver,
         binaries=binaries,
         solve_time_s=elapsed,
+        networks=_network_table(offered, network_flow, options=options),
+    )
+
+
+def _network_parts(
+    frame: pd.DataFrame, offered: _Offered, network_flow: np.ndarray, *, options: AllocationOptions
+) -> pd.DataFrame:
+    """Per candidate: the network it runs in, the share of heat that network delivers, and its
+    part of the network's annual cost and pumping CO2e, pro rata to the heat it carries
+    through it."""
+    n = len(frame)
+    network_id = np.full(n, "", dtype=object)
+    delivered = np.zeros(n)
+    cost = np.zeros(n)
+    co2 = np.zeros(n)
+    carried = network_flow > 0
+    if carried.any():
+        through = np.bincount(
+            offered.network, weights=network_flow, minlength=len(offered.networks)
+        )
+        rows, nets = offered.base[carried], offered.network[carried]
+        part = network_flow[carried] / through[nets]
+        network_id[rows] = [offered.networks[k].network_id for k in nets]
+        delivered[rows] = offered.delivered_share[nets]
+        cost[rows] = offered.fixed[nets] * part
+        co2[rows] = offered.fixed_co2[nets] * part
+    return pd.DataFrame(
+        {
+            "plan_network": network_id,
+            "plan_network_delivered_share": delivered,
+            "plan_network_cost_eur": cost,
+            "plan_network_co2e_t": co2,
+        }
+    )
+
+
+def _network_table(
+    offered: _Offered, network_flow: np.ndarray, *, options: AllocationOptions
+) -> pd.DataFrame:
+    """One row per shared network offered: built or not, heat it carries in the plan, its
+    costs."""
+    through = np.bincount(offered.network, weights=network_flow, minlength=len(offered.networks))
+    return pd.DataFrame(
+        {
+            "network_id": [nw.network_id for nw in offered.networks],
+            "built": through > 0,
+            "carried_mwh_per_yr": through,
+            "delivered_mwh_per_yr": through * offered.delivered_share,
+            "length_m": [nw.length_m for nw in offered.networks],
+            "investment_eur": [nw.investment_eur for nw in offered.networks],
+            "annual_cost_eur_per_yr": offered.fixed,
+            "pumping_co2e_t_per_yr": offered.fixed_co2,
+            "fixed_in_objective": [_network_fixed(nw, options) for nw in offered.networks],
+        },
+        columns=NETWORK_COLUMNS,
     )
 
 

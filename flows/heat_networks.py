@@ -108,6 +108,8 @@ class HeatNetwork:
         Pipes (THERMOS), heat exchangers and pumps (Hotmaps), and both.
     annual_cost_eur_per_yr
         Annuity of the investment, O&M and pumping electricity.
+    pumping_co2e_t_per_yr
+        CO2e of the pumping electricity (grid factor of the run), t/yr.
     levelised_cost_eur_per_mwh
         Annual cost per MWh delivered (inf when nothing arrives).
     flow_temperature_c, return_temperature_c
@@ -138,6 +140,7 @@ class HeatNetwork:
     return_temperature_c: float
     distance_kind: str
     parameter_set: str
+    pumping_co2e_t_per_yr: float
 
 
 @dataclass(frozen=True)
@@ -534,6 +537,7 @@ def _network(
         return_temperature_c=return_c,
         distance_kind=kinds.pop() if len(kinds) == 1 else "mixed",
         parameter_set=params.version,
+        pumping_co2e_t_per_yr=float(economics["pumping_co2e_t_per_yr"].sum()),
     )
 
 

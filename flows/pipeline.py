@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -39,6 +39,7 @@ from flows.parameters import ParameterSet
 from flows.scoring import SCORE_COLUMNS
 
 if TYPE_CHECKING:
+    from flows.heat_networks import HeatNetwork
     from geo.routing import RoadNetwork
 
 __all__ = [
@@ -164,12 +165,17 @@ class Analysis:
         return privacy.totals(self._candidates if frame is None else frame, tier=tier)
 
     def plan(
-        self, *, tier: privacy.Tier, options: allocation.AllocationOptions | None = None
+        self,
+        *,
+        tier: privacy.Tier,
+        options: allocation.AllocationOptions | None = None,
+        networks: Sequence[HeatNetwork] = (),
     ) -> allocation.Plan:
         """The best set of exchanges among the candidates ``tier`` may see
         (:func:`flows.allocation.allocate`): candidates whose figures are withheld from the
-        tier take no part, so a plan never reveals them."""
-        return allocation.allocate(self.view(tier=tier), options=options)
+        tier take no part, so a plan never reveals them. ``networks``: shared heat networks
+        offered beside the point-to-point pipes (built from the same tier's candidates)."""
+        return allocation.allocate(self.view(tier=tier), options=options, networks=networks)
 
     def __len__(self) -> int:
         return len(self._candidates)

@@ -40,6 +40,7 @@ from flows import allocation, privacy, scoring, summary
 from flows._errors import SymbioMapError
 
 if TYPE_CHECKING:
+    from flows.heat_networks import HeatNetwork
     from flows.model import Case
     from flows.pipeline import Analysis
     from flows.reference import Reference
@@ -549,6 +550,7 @@ def monte_carlo(
     plan: allocation.Plan | None = None,
     case: Case | None = None,
     tier: privacy.Tier = "owner",
+    networks: Sequence[HeatNetwork] = (),
 ) -> MonteCarlo:
     """P10/P50/P90 of the plan's KPIs and of the totals, and the probability that each
     candidate and each chosen link pays, over ``draws`` seeded draws of the figures.
@@ -574,6 +576,10 @@ def monte_carlo(
         The deterministic plan of these candidates with ``plan_options``, when the caller has
         it already (default: computed here, once; with thousands of pipes the solver may take
         its whole time limit).
+    networks
+        Shared heat networks offered to the plan (:func:`flows.allocation.allocate`) when it
+        is computed here or re-optimised per draw; a given plan's network links are redrawn
+        with their network's delivered share and fixed costs.
     tier
         Whose view the bands are of (:mod:`flows.privacy`): below ``owner``, candidates
         whose figures are withheld take no part (as in that tier's plan and totals), their
@@ -603,7 +609,7 @@ def monte_carlo(
     frame = model.candidates
     shown = frame[~frame["withheld"].to_numpy(dtype=bool)]
     if plan is None:
-        plan = allocation.allocate(frame, options=options)
+        plan = allocation.allocate(frame, options=options, networks=networks)
     elif (
         len(plan.links) != len(frame)
         or not (
@@ -630,7 +636,9 @@ def monte_carlo(
     )
     rng = np.random.default_rng(seed)
     drawn = _draw(rng, draws, table, keys, (s_spread, d_spread))
-    evaluator = _Evaluator(model, plan, options, s_codes=s_codes, d_codes=d_codes)
+    evaluator = _Evaluator(
+        model, plan, options, s_codes=s_codes, d_codes=d_codes, networks=tuple(networks)
+    )
     samples = np.zeros((draws, len(KPI_UNITS)))
     pays = np.zeros(len(frame))
     link_pays = np.zeros(int(evaluator.chosen.sum()))
@@ -670,8 +678,10 @@ class _Evaluator:
         *,
         s_codes: np.ndarray,
         d_codes: np.ndarray,
+        networks: tuple[HeatNetwork, ...] = (),
     ) -> None:
         frame = model.candidates
+        self.networks = networks
         self.model, self.plan, self.options = model, plan, options
         self.s_codes, self.d_codes = s_codes, d_codes
         self.supply_qty = frame["supply_quantity"].to_numpy(dtype="float64", na_value=np.nan)
@@ -682,6 +692,24 @@ class _Evaluator:
         links = plan.links
         # allocate() keeps the candidates' order (it resets the index only)
         self.share = links["planned_share"].to_numpy(dtype="float64")
+
+        # a link may carry heat through a shared network: that part has no pipe of its own,
+        # delivers the network's share and pays its part of the network's fixed costs
+        def column(name: str) -> np.ndarray:
+            if name not in links:
+                return np.zeros(len(links))
+            out: np.ndarray = np.nan_to_num(
+                links[name].to_numpy(dtype="float64", na_value=np.nan)
+            )
+            return out
+
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share_net = np.nan_to_num(column("planned_via_network") / self.qty)
+        share_own = np.maximum(self.share - share_net, 0.0)
+        self.own_built = share_own > 0
+        self.carried = share_own + column("plan_network_delivered_share") * share_net
+        self.network_eur = column("plan_network_cost_eur")
+        self.network_co2 = column("plan_network_co2e_t")
         self.chosen = links["planned_flow"].to_numpy(dtype="float64") > 0
         self.new_link = self.chosen & (links["plan_role"].astype("object") == "new").to_numpy()
         status = frame["exchange_status"].astype("object").to_numpy()
@@ -722,19 +750,30 @@ class _Evaluator:
                 demand=demand,
             )
         else:
-            link_value = ((value + fixed) * self.share - fixed)[:, self.chosen]
-            kpis[:, 0] = link_value.sum(axis=1)
-            kpis[:, 1] = ((value + fixed) * self.share - fixed)[:, self.new_link].sum(axis=1)
+            _, network_value = self._objective(
+                np.zeros(0), np.zeros(0), self.network_eur, self.network_co2
+            )
+            values = self._links(value, fixed, network_value)
+            kpis[:, 0] = values[:, self.chosen].sum(axis=1)
+            kpis[:, 1] = values[:, self.new_link].sum(axis=1)
             # a pipe's pumping CO2e is fixed in the plan, like its money (allocation's model)
-            link_co2 = ((co2 + fixed_co2) * self.share - fixed_co2)[:, self.chosen]
-            kpis[:, 2] = link_co2.sum(axis=1)
+            kpis[:, 2] = self._links(co2, fixed_co2, self.network_co2)[:, self.chosen].sum(axis=1)
         kpis[:, 3:] = self._totals(benefit, co2, qty, drawn, block)
-        link_benefit = ((benefit + benefit_fixed) * self.share - benefit_fixed)[:, self.chosen]
+        link_benefit = self._links(
+            benefit, benefit_fixed, self.network_eur + carbon * self.network_co2
+        )[:, self.chosen]
         return {
             "kpis": kpis,
             "pays": np.where(self.no_qty, np.nan, (benefit > 0).sum(axis=0)),
             "link_pays": (link_benefit > 0).sum(axis=0),
         }
+
+    def _links(self, full: np.ndarray, fixed: np.ndarray, network: np.ndarray) -> np.ndarray:
+        """A figure of each plan link: its value per unit times what it carries (through its
+        own pipe, and delivered through a network), less its pipe's fixed part when it has one
+        and its part of its network's fixed costs."""
+        out: np.ndarray = (full + fixed) * self.carried - fixed * self.own_built - network
+        return out
 
     def _objective(
         self,
@@ -776,7 +815,7 @@ class _Evaluator:
                 supply_quantity=supply[i],
                 demand_quantity=demand[i],
             )
-            plan = allocation.allocate(drawn, options=self.options)
+            plan = allocation.allocate(drawn, options=self.options, networks=self.networks)
             out[i] = plan.value, plan.new_value, float(plan.links["plan_co2e_t"].sum())
         return out
 

@@ -3,6 +3,7 @@ the shared heat networks, kept in the session."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -20,10 +21,16 @@ MAX_PLANS = 8
 
 
 def cached_plan(
-    analysis: Analysis, *, tier: privacy.Tier, options: allocation.AllocationOptions
+    analysis: Analysis,
+    *,
+    tier: privacy.Tier,
+    options: allocation.AllocationOptions,
+    networks: Sequence[heat_networks.HeatNetwork] = (),
 ) -> allocation.Plan:
     """:meth:`flows.pipeline.Analysis.plan`, computed once per session while the analysis is
-    the same object (the last :data:`MAX_PLANS` tier and option sets).
+    the same object (the last :data:`MAX_PLANS` tier and option sets). ``networks`` are the
+    shared heat networks of that analysis and tier (:func:`shared_heat_networks`), offered
+    beside the pipes.
 
     Raises
     ------
@@ -39,7 +46,7 @@ def cached_plan(
     if key not in plans:
         while len(plans) >= MAX_PLANS:
             plans.pop(next(iter(plans)))
-        plans[key] = analysis.plan(tier=tier, options=options)
+        plans[key] = analysis.plan(tier=tier, options=options, networks=networks)
     return plans[key]
 
 

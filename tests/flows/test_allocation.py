@@ -3,6 +3,7 @@ in place first, clear messages for requests that cannot be planned."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from scipy.optimize import linprog
 
 import datasets
 from flows import allocation, io, pipeline
+from flows.heat_networks import HeatNetwork
 from tests.cli_helpers import run_module
 
 
@@ -286,3 +288,113 @@ def test_plan_draws_are_reproducible_and_only_for_the_owner(tmp_path: Path) -> N
     public = run_module("flows", "plan", path, "--draws", "10", "--out", str(tmp_path / "x.csv"))
     assert public.returncode == 1
     assert "give --tier owner with --draws" in public.stderr
+
+
+def _square(pipe_cost_eur: float) -> pd.DataFrame:
+    """Two heat sources (100 MWh/yr each) and two sinks (100 MWh/yr each), a pipe candidate
+    per pair worth 10 EUR/MWh before its pipe: alone, no pipe pays at 1,500 EUR/yr."""
+    pairs = [("a", "x"), ("b", "y"), ("a", "y"), ("b", "x")]
+    fixed = np.full(len(pairs), pipe_cost_eur)
+    value = 10.0 * 100.0 - fixed
+    return pd.DataFrame(
+        {
+            "candidate_id": [f"{s}>{d}" for s, d in pairs],
+            "supply_site": [s for s, _ in pairs],
+            "resource": "heat",
+            "demand_site": [d for _, d in pairs],
+            "demand_resource": "heat",
+            "supply_quantity": 100.0,
+            "demand_quantity": 100.0,
+            "quantity": 100.0,
+            "unit": "MWh/yr",
+            "mode": "pipeline",
+            "net_benefit_eur": value,
+            "net_benefit_excl_carbon_eur": value,
+            "net_co2e_t": 0.02 * 100.0 - 0.1,
+            "transport_cost_eur": fixed,
+            "transport_co2e_t": 0.1,
+            "exchange_status": "new",
+        }
+    )
+
+
+def _network(annual_cost_eur: float, *, delivered_mwh: float = 180.0) -> HeatNetwork:
+    """One network joining the four sites of :func:`_square`: 200 MWh/yr carried."""
+    sites = pd.DataFrame({"site_id": ["a", "b", "x", "y"]})
+    return HeatNetwork(
+        network_id="HN1",
+        edges=pd.DataFrame(),
+        sites=sites,
+        candidate_ids=("a>x", "b>y", "a>y", "b>x"),
+        length_m=1200.0,
+        supply_mwh_per_yr=200.0,
+        demand_mwh_per_yr=200.0,
+        carried_mwh_per_yr=200.0,
+        heat_loss_mwh_per_yr=200.0 - delivered_mwh,
+        delivered_mwh_per_yr=delivered_mwh,
+        pipe_investment_eur=10_000.0,
+        exchanger_investment_eur=2_000.0,
+        investment_eur=12_000.0,
+        annual_cost_eur_per_yr=annual_cost_eur,
+        levelised_cost_eur_per_mwh=annual_cost_eur / delivered_mwh,
+        flow_temperature_c=90.0,
+        return_temperature_c=50.0,
+        distance_kind="estimated",
+        parameter_set="test",
+        pumping_co2e_t_per_yr=0.3,
+    )
+
+
+def test_a_shared_network_is_built_when_it_pays_and_the_pipes_do_not() -> None:
+    frame = _square(pipe_cost_eur=1_500.0)
+    alone = allocation.allocate(frame)
+    assert alone.value == 0.0  # no pipe pays at 10 EUR/MWh x 100 MWh - 1,500 EUR
+    plan = allocation.allocate(frame, networks=[_network(1_000.0)])
+    # hand calculation: 200 MWh/yr through the network, 90 % delivered, 10 EUR/MWh, less
+    # its 1,000 EUR/yr: 10 x 0.9 x 200 - 1,000 = 800 EUR/yr
+    assert plan.value == pytest.approx(800.0)
+    assert plan.networks["built"].tolist() == [True]
+    assert plan.networks["carried_mwh_per_yr"].iloc[0] == pytest.approx(200.0)
+    links = plan.chosen
+    assert set(links["plan_network"]) == {"HN1"}
+    assert links["planned_via_network"].sum() == pytest.approx(200.0)
+    # every link's part of the network cost adds up to the whole, and is in its value
+    assert links["plan_network_cost_eur"].sum() == pytest.approx(1_000.0)
+    assert links["plan_value"].sum() == pytest.approx(plan.value)
+    # pumping CO2e: 0.02 t/MWh x 0.9 x 200 MWh less 0.3 t
+    assert links["plan_co2e_t"].sum() == pytest.approx(0.02 * 0.9 * 200.0 - 0.3)
+    # no supply or demand exceeded, pipes and network together
+    assert (links.groupby("supply_site")["planned_flow"].sum() <= 100.0 + 1e-9).all()
+    assert (links.groupby("demand_site")["planned_flow"].sum() <= 100.0 + 1e-9).all()
+
+
+def test_a_network_that_costs_more_than_it_brings_is_left_out() -> None:
+    frame = _square(pipe_cost_eur=1_500.0)
+    plan = allocation.allocate(frame, networks=[_network(2_000.0)])
+    assert plan.value == 0.0
+    assert not plan.networks["built"].any()
+    # cheap pipes win over a network: each pair's own pipe at 100 EUR/yr beats losing 10 %
+    cheap = allocation.allocate(_square(pipe_cost_eur=100.0), networks=[_network(150.0)])
+    assert cheap.value == pytest.approx(2 * (1_000.0 - 100.0))
+    assert (cheap.chosen["planned_via_network"] == 0).all()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_networks_offered_never_make_the_plan_worse(seed: int) -> None:
+    frame = _instance(seed)
+    sites = pd.concat([frame["supply_site"], frame["demand_site"]]).unique()
+    network = dataclasses.replace(
+        _network(float(np.random.default_rng(seed).uniform(100.0, 600.0))),
+        sites=pd.DataFrame({"site_id": sites}),
+        candidate_ids=tuple(frame["candidate_id"]),
+    )
+    base = allocation.allocate(frame, options=allocation.AllocationOptions(mip_rel_gap=0.0))
+    both = allocation.allocate(
+        frame, options=allocation.AllocationOptions(mip_rel_gap=0.0), networks=[network]
+    )
+    assert both.value >= base.value - 1e-6
+    flows = both.links
+    cap_s = flows.groupby("supply_site")["supply_quantity"].first()
+    cap_d = flows.groupby("demand_site")["demand_quantity"].first()
+    assert (flows.groupby("supply_site")["planned_flow"].sum() <= cap_s + 1e-6).all()
+    assert (flows.groupby("demand_site")["planned_flow"].sum() <= cap_d + 1e-6).all()

@@ -12,11 +12,12 @@ import pandas as pd
 import pytest
 
 import datasets
-from flows import io, pipeline, scoring, synthetic, uncertainty
+from flows import allocation, io, pipeline, scoring, synthetic, uncertainty
 from flows.counterfactuals import CounterfactualTable
 from flows.model import Case
 from flows.pipeline import Analysis
 from flows.uncertainty import Range
+from tests.flows.test_allocation import _network, _square
 
 KPIS = list(uncertainty.KPI_UNITS)
 
@@ -375,3 +376,29 @@ def test_public_bands_never_move_with_a_confidential_flow() -> None:
     assert withheld.any()
     assert public.candidates["p_pays"][withheld].isna().all()
     assert public.candidates["p_pays"][~withheld].notna().all()
+
+
+@dataclasses.dataclass
+class _FrameModel:
+    """Just the candidates of a score model, for the evaluator."""
+
+    candidates: pd.DataFrame
+
+
+def test_a_plan_with_a_shared_network_keeps_its_figures_without_spread() -> None:
+    frame = _square(pipe_cost_eur=1_500.0).assign(basis="declared")
+    plan = allocation.allocate(frame, networks=[_network(1_000.0)])
+    assert plan.networks["built"].all()
+    # the evaluator's link figures at factor 1 are the plan's own: 800 EUR/yr in all
+    evaluator = uncertainty._Evaluator(
+        _FrameModel(frame),  # type: ignore[arg-type]
+        plan,
+        allocation.AllocationOptions(),
+        s_codes=np.zeros(len(frame), dtype=int),
+        d_codes=np.zeros(len(frame), dtype=int),
+    )
+    value = frame["net_benefit_excl_carbon_eur"].to_numpy()[None, :]
+    fixed = frame["transport_cost_eur"].to_numpy()[None, :]
+    links = evaluator._links(value, fixed, evaluator.network_eur)
+    np.testing.assert_allclose(links[0], plan.links["plan_value"].to_numpy(), atol=1e-9)
+    assert links[0].sum() == pytest.approx(800.0)

@@ -126,13 +126,20 @@ def _bands(result: allocation.Plan, case: Case) -> None:
     st.dataframe(bands.kpis, width="stretch")
 
 
-def _networks(found: list[heat_networks.HeatNetwork]) -> None:
-    """Shared heat networks joining several sources and sinks, beside the point-to-point pipes
-    (drawn on the map too)."""
+def _networks(found: list[heat_networks.HeatNetwork], result: allocation.Plan) -> None:
+    """Shared heat networks joining several sources and sinks, offered to the plan beside the
+    point-to-point pipes (drawn on the map too), and whether the plan builds them."""
     with st.expander(f"Shared heat networks ({len(found)})"):
         if not found:
             st.write("No three or more heat sites within reach form a network.")
             return
+        built = set(result.networks.loc[result.networks["built"], "network_id"])
+        offered = set(result.networks["network_id"])
+        st.caption(
+            "Each network is offered to the plan as one yes/no decision beside the pipes; it is "
+            "not offered when the candidates it joins are already in place or could not pay "
+            "its annual cost."
+        )
         st.dataframe(
             pd.DataFrame(
                 {
@@ -144,6 +151,14 @@ def _networks(found: list[heat_networks.HeatNetwork]) -> None:
                     "investment EUR": [n.investment_eur for n in found],
                     "EUR per MWh delivered": [n.levelised_cost_eur_per_mwh for n in found],
                     "distance": [n.distance_kind for n in found],
+                    "in the plan": [
+                        "built"
+                        if n.network_id in built
+                        else "offered, not built"
+                        if n.network_id in offered
+                        else "not offered"
+                        for n in found
+                    ],
                 }
             ),
             hide_index=True,
@@ -159,8 +174,10 @@ analysis_options, plan_options = _controls()
 network = st.session_state.get(StateKeys.NETWORK)
 analysis = synergies.cached_analysis(case, network, analysis_options)
 controls.year_note(analysis)
+road = None if network is None else network.road
+shared = plan.shared_heat_networks(analysis, case, tier=tier, road=road)
 try:
-    result = plan.cached_plan(analysis, tier=tier, options=plan_options)
+    result = plan.cached_plan(analysis, tier=tier, options=plan_options, networks=shared)
 except allocation.AllocationError as err:
     st.warning(escape_markdown(str(err)))
     st.stop()
@@ -174,9 +191,7 @@ if result.chosen.empty:
     st.info("Nothing is worth realising with these settings.")
     st.stop()
 _sankey(result, case)
-road = None if network is None else network.road
-shared = plan.shared_heat_networks(analysis, case, tier=tier, road=road)
-_networks(shared)
+_networks(shared, result)
 edges = pd.concat([n.edges for n in shared], ignore_index=True) if shared else None
 st_folium(
     build_candidate_map(case, result.chosen, networks=edges),
