@@ -248,6 +248,25 @@ def greedy_shares(
     return share
 
 
+def _left_after(frame: pd.DataFrame, in_place: np.ndarray) -> pd.DataFrame:
+    """``frame`` with each supply and demand reduced by what the exchanges in place
+    (``in_place`` rows, each flow counted once) already take from it: the new potential is what
+    the cluster could add, never a flow it already exchanges."""
+    if not in_place.any():
+        return frame
+    supply, demand, held_s, held_d = flow_index(frame)
+    used = np.nan_to_num(
+        best_per_flow(frame[in_place])
+        * frame["quantity"].to_numpy(dtype="float64", na_value=np.nan)[in_place]
+    )
+    left_s = held_s - np.bincount(supply[in_place], weights=used, minlength=len(held_s))
+    left_d = held_d - np.bincount(demand[in_place], weights=used, minlength=len(held_d))
+    return frame.assign(
+        supply_quantity=np.maximum(left_s[supply], 0.0),
+        demand_quantity=np.maximum(left_d[demand], 0.0),
+    )
+
+
 def _figures(rows: pd.DataFrame) -> Figures:
     share = best_per_flow(rows)
     counted = share > 0
@@ -289,11 +308,12 @@ def candidate_totals(counted: pd.DataFrame, *, count: int) -> Totals:
     declared = (counted["basis"].astype("object") == "declared").to_numpy()
     paying = (counted["net_benefit_eur"] > 0).to_numpy(dtype=bool, na_value=False)
     new = status == "new"
+    active = status == "active"
     return Totals(
         count=count,
         withheld=count - len(counted),
-        new_potential=_figures(counted[new & declared & paying]),
-        in_place=_figures(counted[status == "active"]),
+        new_potential=_figures(_left_after(counted, active)[new & declared & paying]),
+        in_place=_figures(counted[active]),
         new=int(new.sum()),
         planned=int((status == "planned").sum()),
         ended=int((status == "historical").sum()),

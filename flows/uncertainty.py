@@ -698,9 +698,7 @@ class _Evaluator:
         def column(name: str) -> np.ndarray:
             if name not in links:
                 return np.zeros(len(links))
-            out: np.ndarray = np.nan_to_num(
-                links[name].to_numpy(dtype="float64", na_value=np.nan)
-            )
+            out: np.ndarray = np.nan_to_num(links[name].to_numpy(dtype="float64", na_value=np.nan))
             return out
 
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -832,6 +830,7 @@ class _Evaluator:
         out = np.zeros((len(qty), 4))
         cap_s = self.supply_cap * drawn.supply[block]
         cap_d = self.demand_cap * drawn.demand[block]
+        draws = np.arange(len(qty))[:, None]
         for g, rows in enumerate((self.in_place_rows, self.new_rows)):
             if len(rows) == 0:
                 continue
@@ -849,6 +848,15 @@ class _Evaluator:
             )
             out[:, 2 * g] = np.nansum(benefit[:, rows] * share, axis=1)
             out[:, 2 * g + 1] = np.nansum(co2[:, rows] * share, axis=1)
+            if g == 0:
+                # the new potential is what the exchanges in place leave (summary's rule)
+                used = np.nan_to_num(qty[:, rows] * share)
+                cap_s = cap_s.copy()
+                cap_d = cap_d.copy()
+                np.subtract.at(cap_s, (draws, self.s_codes[rows][None, :]), used)
+                np.subtract.at(cap_d, (draws, self.d_codes[rows][None, :]), used)
+                cap_s = np.maximum(cap_s, 0.0)
+                cap_d = np.maximum(cap_d, 0.0)
         return out
 
 

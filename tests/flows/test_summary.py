@@ -130,8 +130,8 @@ def test_totals_keep_new_potential_and_exchanges_in_place_apart() -> None:
             "demand_site": ["x", "y", "x", "z", "z"],
             "demand_resource": ["heat", "heat", "heat", "10 01 05", "10 01 05"],
             "unit": ["MWh/yr", "MWh/yr", "MWh/yr", "t/yr", "t/yr"],
-            "supply_quantity": [100.0, 100.0, 50.0, 10.0, 10.0],
-            "demand_quantity": [100.0, 80.0, 100.0, 10.0, 10.0],
+            "supply_quantity": [150.0, 150.0, 50.0, 10.0, 10.0],
+            "demand_quantity": [130.0, 80.0, 130.0, 10.0, 10.0],
             "quantity": [100.0, 80.0, 50.0, 10.0, 10.0],
             "basis": "declared",
             "exchange_status": ["active", "new", "new", "historical", "new"],
@@ -140,12 +140,44 @@ def test_totals_keep_new_potential_and_exchanges_in_place_apart() -> None:
         }
     )
     totals = summary.candidate_totals(frame, count=len(frame))
-    # a's heat serves x in place: the new candidates a>y and b>x compete with nothing new,
-    # they are counted in the new potential; d>z does not pay
+    # a's heat serves x in place (100 MWh/yr): the new candidates get what that leaves, a>y
+    # 50 of a's 150 (pro rata 400 x 50/80 EUR), b>x 30 of x's 130 (300 x 30/50); d>z does not
+    # pay
     assert totals.in_place == summary.Figures(1, 1, {"MWh/yr": 100.0}, 500.0, 20.0)
-    assert totals.new_potential == summary.Figures(2, 2, {"MWh/yr": 130.0}, 700.0, 26.0)
+    assert totals.new_potential == summary.Figures(2, 2, {"MWh/yr": 80.0}, 430.0, 16.0)
     assert (totals.new, totals.planned, totals.ended) == (3, 0, 1)
     lines = summary.totals_lines(totals)
-    assert lines[0].startswith("New potential: 2 exchanges, 700 EUR/yr and 26 t CO2e/yr")
+    assert lines[0].startswith("New potential: 2 exchanges, 430 EUR/yr and 16 t CO2e/yr")
     assert "In place: 1 candidates repeat an exchange active" in lines[1]
     assert lines[2] == "Not counted: 1 repeat an exchange that ended before it"
+
+
+def test_new_potential_is_what_the_exchanges_in_place_leave() -> None:
+    """A supply of 100 t/yr already sent in full to one receiver is not offered again as new
+    potential to another; half used leaves half."""
+
+    def frame(in_place_t: float) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "supply_site": ["a", "a"],
+                "resource": ["10 01 02", "10 01 02"],
+                "demand_site": ["x", "y"],
+                "demand_resource": ["10 01 02", "10 01 02"],
+                "unit": ["t/yr", "t/yr"],
+                "supply_quantity": [100.0, 100.0],
+                "demand_quantity": [in_place_t, 100.0],
+                "quantity": [in_place_t, 100.0],
+                "basis": ["declared", "declared"],
+                "exchange_status": ["active", "new"],
+                "net_co2e_t": [in_place_t * 0.5, 50.0],
+                "net_benefit_eur": [in_place_t * 10.0, 1_000.0],
+            }
+        )
+
+    full = summary.candidate_totals(frame(100.0), count=2)
+    assert full.in_place.quantity == {"t/yr": 100.0}
+    assert full.new_potential.count == 0
+    assert full.new_potential.net_benefit_eur == 0.0
+    half = summary.candidate_totals(frame(50.0), count=2)
+    assert half.new_potential.quantity == {"t/yr": 50.0}
+    assert half.new_potential.net_benefit_eur == pytest.approx(500.0)
