@@ -366,9 +366,15 @@ def totals_lines(totals: Totals, *, withheld_hint: str = "") -> list[str]:
     lines = [
         (
             f"New potential: {new.count} exchanges, {_money(new)} ({SELECTION} among the "
-            f"{new.candidates} paying declared candidates that no recorded exchange links)"
+            f"{new.candidates} paying declared candidates that no recorded exchange links, "
+            "with what the exchanges in place leave)"
             if new.count
-            else f"New potential: none of the {totals.new} new candidates pays"
+            else (
+                f"New potential: none; {new.candidates} of the {totals.new} new candidates "
+                "would pay, but the exchanges in place already use their supplies or demands"
+                if new.candidates
+                else f"New potential: none of the {totals.new} new candidates pays"
+            )
         ),
         (
             f"In place: {in_place.candidates} candidates repeat an exchange active in the "

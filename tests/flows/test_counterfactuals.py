@@ -310,17 +310,21 @@ def test_a_malformed_table_names_its_line(tmp_path: Path) -> None:
 def test_a_produced_supply_is_never_free(table: CounterfactualTable) -> None:
     kinds = cf.supply_kind_for(
         table,
-        kinds=["produced", "produced-chp", "produced", "by-product", None, "surplus-energy"],
-        resources=["steam", "steam", "hydrogen", "10 01 05", "07 07 99", "heat"],
-    )
-    steam, chp, hydrogen, by_product, waste, surplus = (kinds.iloc[i] for i in range(6))
+        kinds=["produced", "produced-chp", "produced", "by-product", None, "surplus-energy",
+               "produced"],
+        resources=["steam", "steam", "co2", "10 01 05", "07 07 99", "heat", "hydrogen"],
+    )  # fmt: skip
+    steam, chp, co2, by_product, waste, surplus, hydrogen = (kinds.iloc[i] for i in range(7))
     # Gas boiler at 88 %: 62.4 EUR/MWh / 0.88 and 202.16 kg CO2e/MWh / 0.88 (params 2026.2).
     assert steam["cost_eur_per_unit"] == pytest.approx(62.4 / 0.88, abs=0.01)
     assert steam["ef_kgco2e_per_unit"] == pytest.approx(202.16 / 0.88, abs=0.01)
     # Efficiency method: heat share (0.45/0.90)/((0.45/0.90)+(0.40/0.53)), per MWh heat / 0.45.
     fuel_per_heat = (0.45 / 0.90) / ((0.45 / 0.90) + (0.40 / 0.53)) / 0.45
     assert chp["cost_eur_per_unit"] == pytest.approx(62.4 * fuel_per_heat, abs=0.01)
-    assert math.isnan(hydrogen["cost_eur_per_unit"])  # unpriced, not zero
+    assert math.isnan(co2["cost_eur_per_unit"])  # unpriced, not zero
+    # SMR at 76 % (LHV): 33.33 MWh / 0.76 natural gas per t of hydrogen
+    assert hydrogen["cost_eur_per_unit"] == pytest.approx(62.4 * 33.333 / 0.76, rel=1e-3)
+    assert hydrogen["ef_kgco2e_per_unit"] == pytest.approx(202.16 * 33.333 / 0.76, rel=1e-3)
     assert by_product["counterfactual"] == "sold-as-product"
     assert (waste["kind"], waste["counterfactual"]) == ("waste", "table")
     assert (surplus["counterfactual"], surplus["cost_eur_per_unit"]) == ("none", 0.0)
