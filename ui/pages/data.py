@@ -1,4 +1,5 @@
-"""Data page: choose or upload a case, read its validation report, download it."""
+"""Data page: choose or upload a case, or start one from a region; read its validation report,
+download it."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ from functools import partial
 from typing import Literal
 
 import streamlit as st
+from streamlit_folium import st_folium
 
 import datasets
+from flows import periods
 from flows._errors import CaseReadError, CaseWriteError
 from flows.io import case_changes, case_to_bytes, template_xlsx_bytes
+from ui import region
 from ui.report import report_table
 from ui.state import (
     StateKeys,
@@ -80,6 +84,92 @@ with upload_col:
         on_click="ignore",
     )
 
+with st.expander("Start a case from a region"):
+    st.caption(
+        "Sites and flows from the bundled EU layers (Hotmaps industrial sites, power plants) "
+        "inside an area; the case replaces the current one."
+    )
+    region.seed_inputs()
+    area = st.radio("Area", region.AREAS, key=StateKeys.REGION_AREA, horizontal=True)
+    if area == region.AREA_BOX:
+        box = [
+            column.number_input(
+                label, min_value=low, max_value=high, step=0.01, format="%.4f", key=key
+            )
+            for column, label, low, high, key in zip(
+                st.columns(4),
+                ("West (lon)", "South (lat)", "East (lon)", "North (lat)"),
+                (-180.0, -90.0, -180.0, -90.0),
+                (180.0, 90.0, 180.0, 90.0),
+                region.BOX_KEYS,
+                strict=True,
+            )
+        ]
+        if st.checkbox("Pick the area on the map", key=StateKeys.REGION_SHOW_MAP):
+            view = st_folium(
+                region.area_map(box),
+                key=StateKeys.REGION_MAP,
+                returned_objects=["bounds"],
+                use_container_width=True,
+                height=360,
+            )
+            view_bbox = region.bbox_from_bounds((view or {}).get("bounds"))
+            st.button(
+                "Use the map's current view as the area",
+                disabled=view_bbox is None,
+                on_click=region.use_view,
+                args=(view_bbox,),
+            )
+    elif area == region.AREA_CASE:
+        st.number_input(
+            "Margin around the loaded case's sites (km)",
+            min_value=0.0,
+            max_value=500.0,
+            step=1.0,
+            key=StateKeys.REGION_MARGIN_KM,
+        )
+    else:
+        st.text_input(
+            "Place name",
+            key=StateKeys.REGION_PLACE,
+            placeholder="Gent, Belgium",
+            help="Looked up on OpenStreetMap (Nominatim): needs the internet the first time; "
+            "the answer is cached, so the same name works offline afterwards.",
+        )
+        st.caption("Needs the internet the first time a name is looked up; cached afterwards.")
+    st.number_input(
+        "Reference year",
+        min_value=periods.FIRST_YEAR,
+        max_value=periods.current_year() + 50,
+        step=1,
+        key=StateKeys.REGION_YEAR,
+        help="Power plants not in operation in this year are left out.",
+    )
+    st.checkbox(
+        "Add OpenStreetMap industrial and port areas as parks (downloads, cached)",
+        key=StateKeys.REGION_ONLINE_PARKS,
+    )
+    if st.button("Build case", key=StateKeys.REGION_BUILD, type="primary"):
+        with st.spinner("Building the case from the bundled layers…"):
+            region.build_into_session(
+                area,
+                bbox=[st.session_state[key] for key in region.BOX_KEYS],
+                place=str(st.session_state[StateKeys.REGION_PLACE]),
+                margin_km=float(st.session_state[StateKeys.REGION_MARGIN_KM]),
+                year=int(st.session_state[StateKeys.REGION_YEAR]),
+                online_parks=bool(st.session_state.get(StateKeys.REGION_ONLINE_PARKS)),
+            )
+    outcome = st.session_state.get(StateKeys.REGION_OUTCOME)
+    if outcome is not None and outcome.error:
+        st.error(outcome.error)
+    elif outcome is not None and outcome.report_text:
+        st.success(
+            f"Built {escape_markdown(str(outcome.label))}: it is now the current case "
+            "(download it below)."
+        )
+        # Plain text from the layers and the user's place name: shown as code, never parsed.
+        st.code(outcome.report_text, language=None, wrap_lines=True)
+
 if error := st.session_state.get(StateKeys.LOAD_ERROR):
     label = escape_markdown(str(st.session_state.get(StateKeys.REPORT_LABEL)))
     st.subheader(f"Could not read {label}")
@@ -104,7 +194,7 @@ if case is None:
     st.stop()
 
 st.subheader(f"Current case: {escape_markdown(str(st.session_state.get(StateKeys.CASE_LABEL)))}")
-stem = str(st.session_state.get(StateKeys.CASE_LABEL) or "case").rsplit(".", 1)[0]
+stem = region.download_stem(st.session_state.get(StateKeys.CASE_LABEL))
 downloads: list[tuple[Literal["gpkg", "xlsx", "zip"], str, str]] = [
     ("gpkg", "GeoPackage", "application/geopackage+sqlite3"),
     ("xlsx", "Excel workbook", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
