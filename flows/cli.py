@@ -332,17 +332,36 @@ def _suggest(args: argparse.Namespace) -> int:
     from flows import library  # noqa: PLC0415
 
     try:
-        table = library.suggest(nace_code=args.nace, resource=args.resource)
+        table = library.suggest(nace_code=args.nace, resource=args.resource, widen=args.widen)
     except (ValueError, ResourceError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_INVALID
+    note = table.attrs.get("note", "")
     if args.format == "csv":
+        if note:
+            print(f"note: {note}", file=sys.stderr)  # stdout stays a clean CSV
         table.to_csv(sys.stdout, index=False)
-    elif table.empty:
-        print("the library has no synergy for that; try a broader NACE code (e.g. the division)")
-    else:
-        print(table.to_string(index=False, max_colwidth=48))
+        return EXIT_OK
+    if note:
+        print(f"note: {note}")
+    if table.empty:
+        # suggest already widened the code up to its section; only the resource can go
+        tip = "; try without --resource" if args.nace and args.resource else ""
+        print(f"the library has no synergy for that{tip}")
+        return EXIT_OK
+    print("best supported first (documented exchanges, sources, library confidence):")
+    for rank, row in enumerate(table.itertuples(index=False), start=1):
+        print(
+            f"{rank:3d}. {row.resource} ({_short(row.resource_name)}) -> "
+            f"{row.receiver_nace} {_short(row.receiver_name)}"
+        )
+        print(f"     why: {row.why}; source: {row.source}")
     return EXIT_OK
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis, for one-line listings."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _add_analysis_options(parser: argparse.ArgumentParser) -> None:
@@ -461,6 +480,11 @@ def build_parser() -> argparse.ArgumentParser:
     suggest.add_argument("--nace", help="source sector (division 24, group 24.1 or class 24.10)")
     suggest.add_argument("--resource", help="an EWC code or a carrier")
     suggest.add_argument("--format", choices=("table", "csv"), default="table")
+    suggest.add_argument(
+        "--widen",
+        action="store_true",
+        help="after the sector's own rows, list those of its group, division and section",
+    )
     suggest.set_defaults(func=_suggest)
     # exit codes as everywhere here; an unreachable OpenStreetMap is 2, like `python -m geo`
     net = sub.add_parser(

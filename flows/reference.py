@@ -86,7 +86,8 @@ class Reference:
     Attributes
     ----------
     library : DataFrame
-        The synergy library (:func:`flows.library.load_library`); treat as read-only.
+        The synergy library (:func:`flows.library.load_library`), each row with its evidence
+        counted in ``documented``; treat as read-only.
     parameters : ParameterSet
         Prices and factors, versioned.
     compatibility : Mapping[str, tuple[str, ...]]
@@ -102,6 +103,9 @@ class Reference:
         the supply kinds (``counterfactuals.csv``, ``route_bans.csv``, ``supply_kinds.csv``).
     pipes : PipeParameters
         Pipe sizing, the Hotmaps and THERMOS cost models, losses, pumping (``pipe_costs.csv``).
+    documented : DataFrame
+        Exchanges documented in cited sources (:func:`flows.library.load_documented`), the
+        evidence behind the library's ``evidence_count``; treat as read-only.
     """
 
     library: pd.DataFrame
@@ -112,6 +116,7 @@ class Reference:
     vocabulary: resources.Vocabulary
     counterfactuals: CounterfactualTable
     pipes: PipeParameters
+    documented: pd.DataFrame
 
     def with_overrides(
         self,
@@ -131,7 +136,8 @@ class Reference:
         circuity
             Mode -> new circuity factor.
         library
-            Another synergy library (already loaded and checked).
+            Another synergy library (already loaded and checked); its evidence is counted
+            again in this reference's documented exchanges.
         pipes
             Pipe parameter key -> new value (the pipe set's version gains ``+user``).
         """
@@ -149,7 +155,8 @@ class Reference:
             }
             changed = replace(changed, circuity=MappingProxyType(factors))
         if library is not None:
-            changed = replace(changed, library=library)
+            counted = synergy_library.with_evidence(library, changed.documented)
+            changed = replace(changed, library=counted)
         return changed
 
     @property
@@ -170,17 +177,22 @@ def load(
     circuity_path: str | os.PathLike[str] | None = None,
     counterfactuals_path: str | os.PathLike[str] | None = None,
     pipes_path: str | os.PathLike[str] | None = None,
+    documented_path: str | os.PathLike[str] | None = None,
 ) -> Reference:
     """Read a reference bundle (each table from its bundled file unless a path is given).
 
     Raises
     ------
     LibraryError, ParameterError
-        If the library or the parameter file is malformed (the message names file and row).
+        If the library, the documented exchanges or the parameter file is malformed (the
+        message names file and row).
     """
     vocabulary = resources.read_vocabulary(ewc_path=ewc_path, carriers_path=carriers_path)
+    documented = synergy_library.load_documented(documented_path, vocabulary=vocabulary)
     return Reference(
-        library=synergy_library.load_library(library_path, vocabulary=vocabulary),
+        library=synergy_library.load_library(
+            library_path, vocabulary=vocabulary, documented=documented
+        ),
         parameters=load_parameters(parameters_path),
         compatibility=MappingProxyType(read_compatibility(compatibility_path)),
         substitutes=read_substitutes(substitution_path),
@@ -188,6 +200,7 @@ def load(
         vocabulary=vocabulary,
         counterfactuals=load_counterfactuals(counterfactuals_path),
         pipes=load_pipe_parameters(pipes_path),
+        documented=documented,
     )
 
 

@@ -101,24 +101,40 @@ def _countries(checker: Checker) -> pd.Series:
 def _nace_codes(checker: Checker) -> pd.Series:
     """Normalise and check the nace column, looking each distinct code up once.
 
+    A near miss (a NACE Rev. 2 code that Rev. 2.1 no longer has, a class written for a group)
+    is read as :func:`flows.nace.resolve` maps it, with a warning naming the code used.
     A case repeats a few hundred codes over many sites; findings are still one per row.
     """
     raw_values = checker.frame["nace"] if "nace" in checker.frame.columns else None
     codes = checker.text("nace")
     checker.require_values("nace", codes)
-    lookup: dict[str, str | None] = {}
-    for code in codes.dropna().unique():
-        norm = nace.normalise(code)
-        lookup[code] = norm if norm is not None and nace.is_valid(norm) else None
-    normalised = codes.map(lookup).astype("string")
+    lookup: dict[str, tuple[str | None, str]] = {
+        code: nace.resolve(code) for code in codes.dropna().unique()
+    }
+    normalised = codes.map({code: found for code, (found, _) in lookup.items()}).astype("string")
+    notes = codes.map({code: note for code, (_, note) in lookup.items()})
+    mapped = normalised.notna() & notes.fillna("").ne("")
+    for row, code, note in zip(checker.rows(mapped), codes[mapped], notes[mapped], strict=True):
+        checker.add(
+            "warning",
+            "W_NACE_MAPPED",
+            f"NACE code {code!r} read as {lookup[code][0]}: {note}",
+            f"write the {nace.NACE_VERSION} code (the one used, or a finer one below it) "
+            "to silence this",
+            row=row,
+            field="nace",
+        )
     bad = codes.notna() & normalised.isna()
     for row, code in zip(checker.rows(bad), codes[bad], strict=True):
+        hint = (
+            "use a section letter, division (24), group (24.1) or class (24.10) of NACE "
+            "Rev. 2.1; look codes up with naceconverter or Eurostat's RAMON"
+        )
         checker.add(
             "error",
             "E_NACE_UNKNOWN",
             f"NACE code {code!r} is not in {nace.NACE_VERSION}",
-            "use a section letter, division (24), group (24.1) or class (24.10) of NACE "
-            "Rev. 2.1; look codes up with naceconverter or Eurostat's RAMON",
+            f"{lookup[code][1]}; {hint}" if nace.is_rev2_only(code) else hint,
             row=row,
             field="nace",
         )

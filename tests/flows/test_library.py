@@ -63,11 +63,20 @@ def test_every_sector_of_the_brief_is_covered(
 
 def test_suggest_ranks_and_accepts_any_nace_level(lib: pd.DataFrame) -> None:
     for code in ("24", "24.1", "24.10"):
-        table = library.suggest(nace_code=code)
+        table = library.suggest(nace_code=code, library=lib)
         assert list(table.columns) == list(library.SUGGEST_COLUMNS)
         assert len(table) > 0
-        order = table["confidence"].map(library.CONFIDENCE_ORDER)
-        assert order.is_monotonic_increasing
+        # best supported first: documented exchanges, then sources, then confidence
+        keys = list(
+            zip(
+                -table["evidence_count"],
+                -table["evidence_sources"],
+                table["confidence"].map(library.CONFIDENCE_ORDER),
+                strict=True,
+            )
+        )
+        assert keys == sorted(keys)
+        assert table["why"].str.contains("library confidence").all()
     takers = library.suggest(resource="100105")
     assert {"23.62", "23.51"} <= set(takers["receiver_nace"])
     with pytest.raises(ValueError, match="not a NACE"):
@@ -119,14 +128,19 @@ def test_suggest_cli_table_and_csv() -> None:
     done = run("suggest", "--nace", "35.11", "--format", "csv")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert (
-        lines[0]
-        == "resource,resource_name,receiver_nace,receiver_name,substitutes,confidence,source"
-    )
+    assert lines[0] == ",".join(library.SUGGEST_COLUMNS)
     assert any(line.startswith("10 01 05,") for line in lines[1:])
     table = run("suggest", "--resource", "heat")
     assert table.returncode == 0
     assert "35.30" in table.stdout
+    assert "why: " in table.stdout
+    # A NACE Rev. 2 code is read with a note (on stderr for CSV, which stays clean)
+    rev2 = run("suggest", "--nace", "16.10")
+    assert rev2.returncode == 0, rev2.stderr
+    assert rev2.stdout.startswith("note: 16.10 is a NACE Rev. 2 code")
+    as_csv = run("suggest", "--nace", "16.10", "--format", "csv")
+    assert as_csv.stdout.startswith("resource,")
+    assert "note: 16.10" in as_csv.stderr
     bad = run("suggest", "--nace", "abc")
     assert bad.returncode == 1
     assert "Traceback" not in bad.stderr
