@@ -44,10 +44,16 @@ Confidentiality
 The ledger passes its candidates and the case through :mod:`flows.privacy` with the
 viewer's tier and only reads what the gate lets through: in ``public`` the records of an
 exchange that involves a confidential flow keep their sites, resource, distance and mode but
-no quantity or figure (``withheld`` is True), and consolidations sum the other records only
-and count the withheld ones. The plan contributes each link's share of its quantity and its
-role, never a quantity. Company reference totals are shown as given: pass them only when their
-owners agree to their publication (a ratio and a quantity give the total).
+no quantity or figure (``withheld`` is True). The consolidations are summed from the owner's
+records and released by :func:`flows.privacy.release_aggregates`: a figure is the whole total
+(confidential contributions included) where at least 3 companies contribute to its hidden part,
+none dominates it and no withheld figure could be recomputed from the released ones, and is NaN
+otherwise (``withheld_figures`` and ``withheld_reason`` say how many and why;
+:attr:`Ledger.withheld_figures` lists them). A ledger built from candidates already gated has
+no owner's figures: its totals sum the records the tier sees. The plan contributes each link's
+share of its quantity and its role, never a quantity. Company reference totals are shown as
+given: pass them only when their owners agree to their publication (a ratio and a quantity give
+the total).
 
 Record fields
 -------------
@@ -69,9 +75,12 @@ provider_nace                  -        NACE code of the provider (as the case g
 receiver_nace                  -        NACE code of the receiver
 site_nace                      -        NACE code of the record's own site
 park_id                        -        park of the record's own site (``(none)`` in consolidations)
-region                         -        the site's ``region`` column, else ``municipality``, else
-                                        its country (else the case's)
-region_basis                   -        which of ``region``, ``municipality``, ``country`` it is
+region                         -        the region of a regions layer the site lies in
+                                        (``outside regions`` if none), else the site's ``region``
+                                        column, else ``municipality``, else its country (else the
+                                        case's)
+region_basis                   -        which of ``regions layer``, ``outside regions``,
+                                        ``region``, ``municipality``, ``country`` it is
 resource                       -        what is sent: EWC code (``10 01 05``) or carrier (``heat``)
 demand_resource                -        what the receiver takes it as (steam received as heat)
 resource_kind                  -        ``ewc`` or ``carrier``
@@ -124,8 +133,8 @@ exchange_source                -        the case's ``source`` of the recorded ex
 
 Consolidations (:meth:`Ledger.consolidate`) sum the figures above per group and ledger status
 and add ``sent_t``, ``received_t``, ``sent_mwh``, ``received_mwh``, ``sent_m3`` and
-``received_m3`` (quantities by direction and unit), ``records``, ``exchanges`` and
-``withheld_records``.
+``received_m3`` (quantities by direction and unit), ``records``, ``exchanges``,
+``withheld_records``, ``withheld_figures`` and ``withheld_reason``.
 """
 
 from __future__ import annotations
@@ -145,22 +154,32 @@ import pandas as pd
 from flows._errors import CaseWriteError, SymbioMapError
 
 if TYPE_CHECKING:
+    import geopandas as gpd
+
     from flows.allocation import Plan
     from flows.model import Case
     from flows.pipeline import Analysis
-    from flows.privacy import Tier
+    from flows.privacy import DisclosureRule, Tier
     from flows.reference import Reference
 
 __all__ = [
     "CONSOLIDATIONS",
+    "FIGURE_COLUMNS",
     "LEDGER_SUFFIXES",
+    "OUTSIDE_REGIONS",
+    "QUANTITY_COLUMNS",
     "RECORD_COLUMNS",
+    "REGIONS_LAYER",
     "SUM_COLUMNS",
     "Ledger",
     "LedgerError",
+    "RegionsError",
+    "assign_regions",
     "build_ledger",
     "combine",
     "factor_table",
+    "read_regions",
+    "regions_layer",
     "write_ledger",
 ]
 
@@ -253,6 +272,15 @@ REFERENCE_KINDS = ("waste_t", "water_m3", "energy_mwh")
 NO_GROUP = "(none)"
 """The group label of records without a park (or region)."""
 
+OUTSIDE_REGIONS = "outside regions"
+"""The region (and ``region_basis``) of a site outside every polygon of a regions layer."""
+
+REGIONS_LAYER = "regions layer"
+"""The ``region_basis`` of a site placed by a regions layer (:func:`assign_regions`)."""
+
+REGION_NAME_COLUMNS = ("region", "name", "NAME", "NUTS_NAME", "NAME_LATN", "municipality")
+"""Columns :func:`read_regions` takes the region names from when none is named."""
+
 _KIND_OF_UNIT = {"t/yr": "waste_t", "m3/yr": "water_m3", "MWh/yr": "energy_mwh"}
 _UNIT_SUFFIX = {"t/yr": "t", "MWh/yr": "mwh", "m3/yr": "m3"}
 _LANDFILL = ("landfill-inert", "landfill-nonhazardous", "landfill-hazardous")
@@ -280,6 +308,10 @@ class LedgerError(SymbioMapError, ValueError):
     """The ledger cannot be built or written as asked (the message says why and what to do)."""
 
 
+class RegionsError(LedgerError):
+    """A regions layer that cannot be used (no CRS, no polygons, no name column)."""
+
+
 @dataclass(frozen=True)
 class Ledger:
     """A transaction ledger: two records per exchange of one or more reference years.
@@ -303,21 +335,53 @@ class Ledger:
     years: tuple[int, ...]
     parameter_set: str
     reference: Reference = field(repr=False)
+    tables: Mapping[str, pd.DataFrame] | None = field(default=None, repr=False)
+    """The consolidations and totals released to :attr:`tier` (:func:`flows.privacy.
+    release_aggregates`); ``None``: summed from :attr:`records` on demand."""
+    withheld_figures: pd.DataFrame | None = field(default=None, repr=False)
+    """One row per figure of :attr:`tables` withheld from :attr:`tier`: ``table``, ``row``,
+    ``figure``, ``reason_code``, ``reason`` (:func:`flows.privacy.release_aggregates`)."""
+    outside_regions: tuple[str, ...] = ()
+    """Sites outside every polygon of the regions layer the ledger was built with."""
 
     def __len__(self) -> int:
         return len(self.records)
 
     def consolidate(self, by: str | Sequence[str]) -> pd.DataFrame:
         """Sums of :data:`SUM_COLUMNS` per group of ``by`` (record columns) and ledger status,
-        with quantities sent and received per unit and counts of records, exchanges and
-        withheld records. Withheld figures are missing, not zero: sums skip them (NaN where
-        a group has no known figure)."""
+        with quantities sent and received per unit, counts of records, exchanges and withheld
+        records, and ``withheld_figures`` and ``withheld_reason``.
+
+        A consolidation of :data:`CONSOLIDATIONS` is the one released to the tier: for a lower
+        tier its totals include confidential contributions where :mod:`flows.privacy` allows,
+        and its withheld figures are NaN. Any other grouping sums the records the tier sees
+        (withheld figures skipped, NaN where a group has no known figure).
+        """
         keys = [by] if isinstance(by, str) else list(by)
-        return _consolidate(self.records, [*keys, "ledger_status"])
+        if self.tables is not None:
+            for name, column in CONSOLIDATIONS.items():
+                if keys == [column]:
+                    return self.tables[name].copy()
+        return _visible(self.records, [*keys, "ledger_status"])
 
     def totals(self) -> pd.DataFrame:
-        """The whole ledger per ledger status (every consolidation sums to it)."""
-        return _consolidate(self.records, ["ledger_status"])
+        """The whole ledger per ledger status (every consolidation sums to it where nothing is
+        withheld)."""
+        if self.tables is not None:
+            return self.tables["totals"].copy()
+        return _visible(self.records, ["ledger_status"])
+
+    def withheld_summary(self) -> list[str]:
+        """What the consolidations withhold from this tier and why, in plain sentences
+        (:func:`flows.privacy.withheld_summary`); empty when nothing is."""
+        from flows import privacy  # noqa: PLC0415
+
+        if self.withheld_figures is None:
+            left_out = int(self.records["withheld"].to_numpy(dtype=bool).sum())
+            return (
+                [f"totals leave out the figures of {left_out} withheld records"] if left_out else []
+            )
+        return privacy.withheld_summary(self.withheld_figures)
 
     def consolidations(self) -> dict[str, pd.DataFrame]:
         """Every consolidation of :data:`CONSOLIDATIONS` and the ``totals``, by name."""
@@ -330,13 +394,32 @@ class Ledger:
         return factor_table(self.reference)
 
 
-def _consolidate(records: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Group sums of the records (missing group labels shown as :data:`NO_GROUP`)."""
-    frame = records[[*keys, *SUM_COLUMNS]].copy()
-    for key in keys:
-        if frame[key].dtype == object or isinstance(frame[key].dtype, pd.StringDtype):
-            frame[key] = frame[key].astype(object).where(frame[key].notna(), NO_GROUP)
-            frame[key] = frame[key].where(frame[key] != "", NO_GROUP)
+QUANTITY_COLUMNS = tuple(
+    f"{way}_{suffix}" for suffix in _UNIT_SUFFIX.values() for way in ("sent", "received")
+)
+"""Quantities a consolidation adds per direction and unit (``sent_t``, ``received_t``...)."""
+
+FIGURE_COLUMNS = (*SUM_COLUMNS, *QUANTITY_COLUMNS)
+"""Every figure of a consolidation (what :mod:`flows.privacy` may withhold)."""
+
+RELEASE_PRIORITY = (
+    "net_co2e_t",
+    "net_savings_eur",
+    "water_saved_m3",
+    "energy_saved_mwh",
+    "waste_diverted_landfill_t",
+    "waste_diverted_incineration_t",
+    "virgin_material_replaced_t",
+    *QUANTITY_COLUMNS,
+)
+"""Figures a lower tier's totals release first (the Report page's headline figures, then the
+quantities) when releasing every figure would let a hidden one be recomputed."""
+
+
+def _figures(records: pd.DataFrame) -> pd.DataFrame:
+    """Per record, what it adds to its groups: :data:`SUM_COLUMNS` and the quantity sent or
+    received in its unit (0 in the other units)."""
+    frame = records[list(SUM_COLUMNS)].copy()
     quantity = records["quantity"].to_numpy(dtype="float64", na_value=np.nan)
     unit = records["unit"].astype(object).to_numpy()
     outgoing = (records["direction"] == "outgoing").to_numpy()
@@ -344,6 +427,22 @@ def _consolidate(records: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         mine = unit == canonical
         frame[f"sent_{suffix}"] = np.where(mine & outgoing, quantity, 0.0)
         frame[f"received_{suffix}"] = np.where(mine & ~outgoing, quantity, 0.0)
+    return frame
+
+
+def _group_labels(records: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The group columns, missing or empty labels shown as :data:`NO_GROUP`."""
+    frame = records[keys].copy()
+    for key in keys:
+        if frame[key].dtype == object or isinstance(frame[key].dtype, pd.StringDtype):
+            frame[key] = frame[key].astype(object).where(frame[key].notna(), NO_GROUP)
+            frame[key] = frame[key].where(frame[key] != "", NO_GROUP)
+    return frame
+
+
+def _consolidate(records: pd.DataFrame, keys: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """Group sums of the records, and each record's row in them."""
+    frame = pd.concat([_group_labels(records, keys), _figures(records)], axis=1)
     frame["records"] = 1
     frame["withheld_records"] = records["withheld"].to_numpy(dtype=bool).astype("int64")
     frame["_exchange"] = records["exchange_id"].to_numpy()
@@ -352,7 +451,50 @@ def _consolidate(records: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     # zero that would read as a measured nothing; withheld_records says how many it hides.
     sums = grouped[[c for c in frame.columns if c not in {*keys, "_exchange"}]].sum(min_count=1)
     sums["exchanges"] = grouped["_exchange"].nunique()
-    return sums.reset_index()
+    cells: np.ndarray = grouped.ngroup().to_numpy(dtype="int64")
+    return sums.reset_index(), cells
+
+
+def _visible(records: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Sums of what the records show (withheld figures are NaN there, so left out)."""
+    sums, _ = _consolidate(records, keys)
+    left_out = sums["withheld_records"].to_numpy() > 0
+    sums["withheld_figures"] = 0
+    sums["withheld_reason"] = np.where(left_out, "confidential records left out", "")
+    return sums
+
+
+def _released(
+    owner: pd.DataFrame, withheld: np.ndarray, *, tier: Tier, rule: DisclosureRule | None
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Every consolidation and the totals as ``tier`` may see them, summed from the owner's
+    records (``withheld``: the records whose figures the tier does not see) and passed
+    through :func:`flows.privacy.release_aggregates`."""
+    from flows import privacy  # noqa: PLC0415
+
+    base = owner.assign(withheld=withheld)
+    sums: dict[str, pd.DataFrame] = {}
+    cells: dict[str, np.ndarray] = {}
+    for name, keys in [
+        *((n, [c, "ledger_status"]) for n, c in CONSOLIDATIONS.items()),
+        ("totals", ["ledger_status"]),
+    ]:
+        sums[name], cells[name] = _consolidate(base, keys)
+    unknown = (owner["exchange_id"].astype(str) + "@" + owner["year"].astype(str)).to_numpy()
+    parts = privacy.Contributions(
+        values=_figures(owner)[list(FIGURE_COLUMNS)].to_numpy(dtype="float64", na_value=np.nan),
+        columns=FIGURE_COLUMNS,
+        hidden=withheld,
+        # A company is a site: the case has no operator column to join sites of one owner.
+        company=_text(owner, "site_id"),
+        unknown=unknown,
+        parties=(_text(owner, "provider_site"), _text(owner, "receiver_site")),
+        cells=cells,
+        block=_text(owner, "ledger_status"),
+    )
+    return privacy.release_aggregates(
+        sums, parts, tier=tier, rule=rule or privacy.DEFAULT_RULE, priority=RELEASE_PRIORITY
+    )
 
 
 def _text(frame: pd.DataFrame, column: str) -> np.ndarray:
@@ -373,8 +515,107 @@ def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
     return out
 
 
-def _site_table(case: Case) -> pd.DataFrame:
-    """Per site: NACE, park, region and which attribute the region comes from."""
+def read_regions(
+    path: str | os.PathLike[str], *, name_column: str | None = None
+) -> gpd.GeoDataFrame:
+    """A regions layer (GeoJSON, GeoPackage or any file GDAL reads) of polygons and names.
+
+    Parameters
+    ----------
+    path
+        The file (its first layer).
+    name_column
+        The column naming each region; default the first of :data:`REGION_NAME_COLUMNS`
+        the file has.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``region`` (text) and ``geometry``, in the file's CRS.
+
+    Raises
+    ------
+    RegionsError
+        If the file cannot be read, has no CRS, no polygons, or no such name column.
+    """
+    import pyogrio  # noqa: PLC0415
+
+    try:
+        frame = pyogrio.read_dataframe(Path(path))
+    except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
+        msg = f"could not read the regions layer {Path(path).name}: {err}"
+        raise RegionsError(msg) from err
+    return regions_layer(frame, name_column=name_column, label=Path(path).name)
+
+
+def regions_layer(
+    frame: gpd.GeoDataFrame, *, name_column: str | None = None, label: str = "regions layer"
+) -> gpd.GeoDataFrame:
+    """A regions layer from polygons already read (:func:`read_regions` checks the same).
+
+    Raises
+    ------
+    RegionsError
+        Without a CRS, polygons or the name column.
+    """
+    if frame.crs is None:
+        msg = f"{label} has no coordinate reference system: save it with one (e.g. EPSG:4326)"
+        raise RegionsError(msg)
+    if name_column is None:
+        name_column = next((c for c in REGION_NAME_COLUMNS if c in frame.columns), None)
+    if name_column is None or name_column not in frame.columns:
+        columns = ", ".join(str(c) for c in frame.columns if c != frame.geometry.name)
+        msg = f"{label}: name the regions' column (name_column=...); it has {columns or 'none'}"
+        raise RegionsError(msg)
+    polygons = frame.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy(dtype=bool)
+    if not polygons.any():
+        msg = f"{label} holds no polygons"
+        raise RegionsError(msg)
+    import geopandas as gpd  # noqa: PLC0415
+
+    names = frame[name_column].astype(object)[polygons]
+    return gpd.GeoDataFrame(
+        {"region": names.where(names.notna(), NO_GROUP).astype(str).to_numpy(dtype=object)},
+        geometry=frame.geometry[polygons].to_numpy(),
+        crs=frame.crs,
+    )
+
+
+def assign_regions(sites: gpd.GeoDataFrame, regions: gpd.GeoDataFrame) -> pd.Series:
+    """The region each site lies in, by one spatial join (points in polygons, in the
+    regions' CRS; a polygon site by a point inside it; a site on a shared border or in two
+    overlapping regions takes the first in the layer's order).
+
+    Parameters
+    ----------
+    sites
+        The case's sites (``site_id``, geometry).
+    regions
+        From :func:`read_regions` (``region``, polygons).
+
+    Returns
+    -------
+    pandas.Series
+        Region name per site, :data:`OUTSIDE_REGIONS` where none holds it, indexed like
+        ``sites``.
+    """
+    import geopandas as gpd  # noqa: PLC0415
+
+    points = gpd.GeoDataFrame(
+        {"_site": np.arange(len(sites))},
+        geometry=sites.geometry.representative_point().to_crs(regions.crs).to_numpy(),
+        crs=regions.crs,
+    )
+    layer = regions[["region", "geometry"]].assign(_order=np.arange(len(regions)))
+    joined = gpd.sjoin(points, layer, how="inner", predicate="intersects")
+    first = joined.sort_values(["_site", "_order"]).drop_duplicates("_site")
+    out = np.full(len(sites), OUTSIDE_REGIONS, dtype=object)
+    out[first["_site"].to_numpy(dtype="int64")] = first["region"].to_numpy(dtype=object)
+    return pd.Series(out, index=sites.index, name="region")
+
+
+def _site_table(case: Case, regions: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
+    """Per site: NACE, park, region and which attribute (or layer) the region comes from."""
     sites = pd.DataFrame(case.sites.drop(columns=case.sites.geometry.name))
     fallback = str(case.metadata.get("country") or "").strip().upper() or None
     region = pd.Series(None, index=sites.index, dtype=object)
@@ -389,6 +630,12 @@ def _site_table(case: Case) -> pd.DataFrame:
     if fallback is not None:
         basis = basis.where(region.notna(), "country")
         region = region.where(region.notna(), fallback)
+    if regions is not None:
+        region = assign_regions(case.sites, regions).astype(object)
+        inside = (region != OUTSIDE_REGIONS).to_numpy(dtype=bool)
+        basis = pd.Series(
+            np.where(inside, REGIONS_LAYER, OUTSIDE_REGIONS), index=sites.index, dtype=object
+        )
     return pd.DataFrame(
         {
             "nace": _text(sites, "nace"),
@@ -603,6 +850,8 @@ def build_ledger(
     reference_totals: pd.DataFrame | None = None,
     transport_paid_by: Party = "provider",
     reference: Reference | None = None,
+    regions: gpd.GeoDataFrame | None = None,
+    disclosure: DisclosureRule | None = None,
 ) -> Ledger:
     """The transaction ledger of a case for one reference year.
 
@@ -630,6 +879,15 @@ def build_ledger(
     reference
         Reference data for substitution factors and the factor table (default: the
         analysis', else the bundled one).
+    regions
+        A regions layer (:func:`read_regions`: polygons and a ``region`` name): each site's
+        ``region`` is the polygon it lies in (:func:`assign_regions`), ``outside regions``
+        when none, instead of its ``region``/``municipality``/``country`` attribute.
+    disclosure
+        When a lower tier's totals may include confidential contributions
+        (:class:`flows.privacy.DisclosureRule`; default :data:`flows.privacy.DEFAULT_RULE`).
+        From candidates gated before (a frame with ``withheld``) the owner's figures are not
+        at hand: totals then sum the records the tier sees only.
 
     Returns
     -------
@@ -664,6 +922,49 @@ def build_ledger(
         )
         raise LedgerError(msg)
     owner = owner.reset_index(drop=True)
+    sites = _site_table(case, regions)
+    book = {"ref": ref, "year": ref_year, "sites": sites, "paid_by": transport_paid_by}
+    records = _book(case, owner, plan, tier=tier, **book)
+    records = _with_reference_totals(records, reference_totals)[list(RECORD_COLUMNS)]
+    pre_gated = "withheld" in owner and bool(owner["withheld"].fillna(False).any())
+    tables = None
+    withheld_figures = None
+    if tier == "owner" or not pre_gated:
+        # The owner's figures, summed and released through the gate: a lower tier gets the
+        # totals the disclosure rule allows, never a record's figure.
+        full = records if tier == "owner" else _book(case, owner, plan, tier="owner", **book)
+        if not np.array_equal(_text(full, "record_id"), _text(records, "record_id")):
+            msg = "the owner's and the viewer's ledgers differ in their records (a bug)"
+            raise LedgerError(msg)
+        withheld = records["withheld"].to_numpy(dtype=bool)
+        tables, withheld_figures = _released(full, withheld, tier=tier, rule=disclosure)
+    outside = sites.index[sites["region_basis"] == OUTSIDE_REGIONS]
+    return Ledger(
+        records=records,
+        tier=tier,
+        years=(ref_year,),
+        parameter_set=ref.version,
+        reference=ref,
+        tables=tables,
+        withheld_figures=withheld_figures,
+        outside_regions=tuple(str(s) for s in outside),
+    )
+
+
+def _book(
+    case: Case,
+    owner: pd.DataFrame,
+    plan: Plan | None,
+    *,
+    tier: Tier,
+    ref: Reference,
+    year: int,
+    sites: pd.DataFrame,
+    paid_by: Party,
+) -> pd.DataFrame:
+    """The records of one ledger for ``tier`` (before reference totals)."""
+    from flows import privacy  # noqa: PLC0415
+
     share, status = _shares(owner, plan)
     keep = status != ""
     gated = privacy.candidates(owner[keep].reset_index(drop=True), tier=tier)
@@ -682,19 +983,11 @@ def build_ledger(
         )
         for r in (res, dem)
     }
-    documented = _documented(case, ref_year, covered, privacy.case(case, tier=tier))
+    documented = _documented(case, year, covered, privacy.case(case, tier=tier))
     exchanges = _exchange_rows(case, gated, share, status, figures)
     if len(documented):
         exchanges = pd.concat([exchanges, _documented_rows(documented)], ignore_index=True)
-    records = _records(exchanges, case, ref_year, transport_paid_by=transport_paid_by)
-    records = _with_reference_totals(records, reference_totals)
-    return Ledger(
-        records=records[list(RECORD_COLUMNS)],
-        tier=tier,
-        years=(ref_year,),
-        parameter_set=ref.version,
-        reference=ref,
-    )
+    return _records(exchanges, sites, year, transport_paid_by=paid_by)
 
 
 def _exchange_rows(
@@ -819,11 +1112,10 @@ def _documented_rows(documented: pd.DataFrame) -> pd.DataFrame:
 
 
 def _records(
-    exchanges: pd.DataFrame, case: Case, year: int, *, transport_paid_by: Party
+    exchanges: pd.DataFrame, sites: pd.DataFrame, year: int, *, transport_paid_by: Party
 ) -> pd.DataFrame:
     """Two records per exchange row: the provider's (outgoing) and the receiver's (incoming),
-    each figure booked on its party's record only."""
-    sites = _site_table(case)
+    each figure booked on its party's record only (``sites``: :func:`_site_table`)."""
     out_rec = exchanges.assign(
         direction="outgoing",
         site_id=exchanges["provider_site"],

@@ -48,6 +48,7 @@ __all__ = [
     "ledger_file",
     "plan_options",
     "records_view",
+    "withheld_lines",
     "withheld_records",
 ]
 
@@ -166,7 +167,8 @@ def kpis(ledger: flows_ledger.Ledger) -> dict[str, dict[str, float]]:
     """The headline figures of :data:`KPIS` per ledger status present (:data:`STATUSES`
     order), from :meth:`flows.ledger.Ledger.totals`.
 
-    A figure no record of that status knows (all withheld or not scored) is NaN, never 0.
+    A figure withheld from the viewer, or that no record of that status knows (not scored),
+    is NaN, never 0 (nor a part of it).
     """
     totals = ledger.totals().set_index("ledger_status")
     out: dict[str, dict[str, float]] = {}
@@ -176,8 +178,9 @@ def kpis(ledger: flows_ledger.Ledger) -> dict[str, dict[str, float]]:
         row = totals.loc[status]
         figures: dict[str, float] = {}
         for label, columns in KPIS.items():
-            values = [float(row[c]) for c in columns if not math.isnan(float(row[c]))]
-            figures[label] = math.fsum(values) if values else math.nan
+            values = [float(row[c]) for c in columns]
+            # One part withheld (or unknown) leaves the sum unknown: a part is not the whole.
+            figures[label] = math.nan if any(map(math.isnan, values)) else math.fsum(values)
         out[status] = figures
     return out
 
@@ -203,6 +206,27 @@ def caption_lines(ledger: flows_ledger.Ledger, *, with_plan: bool) -> list[str]:
     if withheld:
         lines.append(f"Withheld records: {withheld:,}")
     return [f"{line}." for line in lines]
+
+
+def withheld_lines(ledger: flows_ledger.Ledger) -> list[str]:
+    """What the consolidated totals withhold from this viewer and why, in plain sentences (not
+    escaped; empty when nothing is): the rule first, then one line per reason, e.g. "3 totals
+    withheld: fewer than 3 companies (12 figures)" (:meth:`flows.ledger.Ledger.
+    withheld_summary`)."""
+    lines = ledger.withheld_summary()
+    if not lines:
+        return []
+    rule = privacy.DEFAULT_RULE
+    who = "company" if rule.dominance_n == 1 else f"{rule.dominance_n} companies"
+    return [
+        (
+            "A total that includes confidential flows is shown only if at least "
+            f"{rule.min_companies} companies contribute to it, no {who} make"
+            f"{'s' if rule.dominance_n == 1 else ''} up more than {rule.dominance_k_pct:g} % "
+            "of it, and no withheld figure could be recomputed from it"
+        ),
+        *lines,
+    ]
 
 
 def withheld_records(ledger: flows_ledger.Ledger) -> int:

@@ -44,7 +44,8 @@ def _near(values: np.ndarray, hidden: np.ndarray) -> np.ndarray:
     """The values within 5 % of some hidden quantity."""
     values = values[np.isfinite(values) & (values != 0)]
     rel = np.abs(values[:, None] - hidden[None, :]) / hidden[None, :]
-    return values[(rel <= 0.05).any(axis=1)]
+    near: np.ndarray = values[(rel <= 0.05).any(axis=1)]
+    return near
 
 
 def _numbers(text: str) -> np.ndarray:
@@ -187,3 +188,137 @@ def test_only_exchanges_that_repeat_a_confidential_flow_lose_their_quantity(
     assert pd.isna(by_resource["10 01 05"])
     assert by_resource["heat"] == 300.0
     assert case.exchanges.set_index("resource").at["10 01 05", "quantity"] == 200_000
+
+
+# -- aggregates: the disclosure rule and complementary suppression, by hand --------------------
+
+
+def _parts(
+    values: list[list[float]], cells: dict[str, list[int]], companies: str
+) -> privacy.Contributions:
+    """Hidden contributions, one record per company letter, each its own hidden quantity
+    known to that company only."""
+    n = len(companies)
+    who = np.array(list(companies), dtype=object)
+    return privacy.Contributions(
+        values=np.array(values, dtype="float64").reshape(n, -1),
+        columns=tuple(f"f{j}" for j in range(np.array(values).reshape(n, -1).shape[1])),
+        hidden=np.ones(n, dtype=bool),
+        company=who,
+        unknown=who,
+        parties=(who, who),
+        cells={name: np.array(rows) for name, rows in cells.items()},
+        block=np.zeros(n, dtype=object),
+    )
+
+
+def _sums(parts: privacy.Contributions) -> dict[str, pd.DataFrame]:
+    out = {}
+    for name, rows in parts.cells.items():
+        n = int(rows.max()) + 1
+        sums = np.zeros((n, len(parts.columns)))
+        np.add.at(sums, rows, parts.values)
+        out[name] = pd.DataFrame(sums, columns=list(parts.columns)).assign(cell=range(n))
+    return out
+
+
+def test_the_rule_by_hand() -> None:
+    # cell 0: A 80, B 10, C 10 -> 3 companies, the largest 80 % <= 85 %: released;
+    # cell 1: D 90, E 5, F 5 -> the largest 90 % > 85 %: dominated;
+    # cell 2: G 5, H 5 -> 2 companies < 3: withheld. The total (8 companies, the largest
+    # 90 of 210 = 43 %) is released, and with it cell 0 (total - cell 0 = D+E+F+G+H, which
+    # no company alone makes up).
+    parts = _parts(
+        [[80], [10], [10], [90], [5], [5], [5], [5]],
+        {"totals": [0] * 8, "by_x": [0, 0, 0, 1, 1, 1, 2, 2]},
+        "ABCDEFGH",
+    )
+    tables, withheld = privacy.release_aggregates(_sums(parts), parts, tier="public")
+    assert tables["totals"]["f0"].tolist() == [210.0]
+    by_x = tables["by_x"]
+    assert by_x["f0"].iloc[0] == 100.0
+    assert by_x["f0"].iloc[1:].isna().all()
+    assert by_x["withheld_reason"].tolist() == [
+        "",
+        "one company makes up more than 85 % of it",
+        "fewer than 3 companies",
+    ]
+    assert withheld["reason_code"].tolist() == [privacy.DOMINATED, privacy.FEW_COMPANIES]
+    owner, none = privacy.release_aggregates(_sums(parts), parts, tier="owner")
+    assert owner["by_x"]["f0"].tolist() == [100.0, 100.0, 10.0]
+    assert none.empty
+
+
+def test_complementary_suppression_by_hand() -> None:
+    # The total (A+B+C+G+H = 110) is released first; releasing cell 0 (A+B+C = 100) too
+    # would give G+H = 10 by subtraction, a cell of 2 companies: cell 0 is withheld instead.
+    parts = _parts(
+        [[80], [10], [10], [5], [5]],
+        {"totals": [0] * 5, "by_x": [0, 0, 0, 1, 1]},
+        "ABCGH",
+    )
+    tables, withheld = privacy.release_aggregates(_sums(parts), parts, tier="public")
+    assert tables["totals"]["f0"].tolist() == [110.0]
+    assert tables["by_x"]["f0"].isna().all()
+    assert tables["by_x"]["withheld_reason"].tolist() == [
+        "it would let a withheld figure be recomputed from other totals",
+        "fewer than 3 companies",
+    ]
+    assert privacy.withheld_summary(withheld) == [
+        "1 total withheld: fewer than 3 companies (1 figure)",
+        (
+            "1 total withheld: it would let a withheld figure be recomputed from other totals "
+            "(1 figure)"
+        ),
+    ]
+    # Released in the other order (the table before the total), the total is withheld.
+    tables, _ = privacy.release_aggregates(
+        _sums(parts), parts, tier="public", order=("by_x", "totals")
+    )
+    assert tables["by_x"]["f0"].iloc[0] == 100.0
+    assert tables["totals"]["f0"].isna().all()
+
+
+def test_an_insider_cannot_solve_two_figures_of_three_companies() -> None:
+    # One cell, three companies, one hidden quantity each (10, 20, 30); figure f0 is the
+    # quantities, f1 twice and three times them (10, 40, 90), as a factor would give. An
+    # outsider with both sums (60, 140) cannot solve any quantity, but A, who knows its 10,
+    # gets B + C = 50 and 2B + 3C = 130, so B = 20 and C = 30: f1 is withheld.
+    parts = _parts([[10, 10], [20, 40], [30, 90]], {"totals": [0, 0, 0]}, "ABC")
+    tables, withheld = privacy.release_aggregates(_sums(parts), parts, tier="public")
+    assert tables["totals"]["f0"].tolist() == [60.0]
+    assert tables["totals"]["f1"].isna().all()
+    assert withheld["reason_code"].tolist() == [privacy.RECOMPUTABLE]
+    # with f1 first in priority, f1 is released and f0 withheld
+    tables, _ = privacy.release_aggregates(_sums(parts), parts, tier="public", priority=("f1",))
+    assert tables["totals"]["f1"].tolist() == [140.0]
+    assert tables["totals"]["f0"].isna().all()
+
+
+def test_public_contributions_are_released_and_rules_are_checked() -> None:
+    parts = _parts([[5], [7]], {"totals": [0, 0]}, "AB")
+    public = dataclasses.replace(parts, hidden=np.zeros(2, dtype=bool))
+    tables, withheld = privacy.release_aggregates(_sums(public), public, tier="public")
+    assert tables["totals"]["f0"].tolist() == [12.0]
+    assert withheld.empty
+    for bad in ({"min_companies": 1}, {"dominance_n": 0}, {"dominance_k_pct": 0}):
+        with pytest.raises(privacy.DisclosureRuleError):
+            privacy.DisclosureRule(**bad)
+    stricter = privacy.DisclosureRule(dominance_n=2, dominance_k_pct=90)
+    # 80 + 10 = 90 % is not more than 90 %: released; 85 + 10 = 95 % is
+    three = _parts([[80], [10], [10]], {"totals": [0, 0, 0]}, "ABC")
+    tables, _ = privacy.release_aggregates(_sums(three), three, tier="public", rule=stricter)
+    assert tables["totals"]["f0"].tolist() == [100.0]
+    three = _parts([[85], [10], [5]], {"totals": [0, 0, 0]}, "ABC")
+    tables, _ = privacy.release_aggregates(_sums(three), three, tier="public", rule=stricter)
+    assert tables["totals"]["f0"].isna().all()
+
+
+def test_a_block_too_large_to_audit_is_withheld_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    parts = _parts([[80], [10], [10]], {"totals": [0, 0, 0]}, "ABC")
+    tables, _ = privacy.release_aggregates(_sums(parts), parts, tier="public")
+    assert tables["totals"]["f0"].tolist() == [100.0]
+    monkeypatch.setattr(privacy, "_MAX_AUDIT_WORK", 0.0)
+    tables, withheld = privacy.release_aggregates(_sums(parts), parts, tier="public")
+    assert tables["totals"]["f0"].isna().all()
+    assert withheld["reason_code"].tolist() == [privacy.TOO_MANY]

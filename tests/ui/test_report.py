@@ -10,6 +10,7 @@ import math
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pyogrio
@@ -17,6 +18,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from flows import allocation, ledger, pipeline, synthetic
+from flows import io as flows_io
 from flows.model import Case
 from ui import charts
 from ui import ledger as ledger_ui
@@ -67,7 +69,8 @@ def _assert_kpis_match(at: AppTest, book: ledger.Ledger) -> None:
         figures = shown[str(status)]
         assert set(figures) == set(ledger_ui.KPIS)
         for label, columns in ledger_ui.KPIS.items():
-            expected = row[list(columns)].sum(min_count=1)
+            # a part withheld leaves the sum unknown
+            expected = row[list(columns)].sum(skipna=False)
             if pd.isna(expected):
                 assert figures[label] == "—"
             else:
@@ -166,31 +169,46 @@ def test_the_files_are_the_ledger(kalundborg: Case, tmp_path: Path) -> None:
     assert len(pyogrio.read_dataframe(gpkg, layer="ledger")) == len(book)
 
 
-def test_a_public_viewer_sees_no_figure_of_confidential_flows(page: AppTest) -> None:
+def test_a_public_viewer_sees_only_released_totals_of_confidential_flows(page: AppTest) -> None:
     case: Case = page.session_state[StateKeys.CASE]
     secret = dataclasses.replace(case, flows=case.flows.assign(confidential=True))
     page.session_state[StateKeys.CASE] = secret
     page.run()
     assert not page.exception, page.exception
+    year = page.session_state[StateKeys.REPORT_YEAR]
+    public = _api_ledger(page, year)
+    analysis = pipeline.analyse(secret, options=pipeline.AnalysisOptions(year=year))
+    owner = ledger_ui.kpis(ledger.build_ledger(secret, analysis, tier="owner"))
+    _assert_kpis_match(page, public)
+    # Each headline figure is the owner's whole total (flows.privacy released it: enough
+    # companies, none dominant, nothing recomputable) or withheld, never a part of it.
     shown = _metrics(page)
-    assert shown
-    assert all(v == "—" for figures in shown.values() for v in figures.values())
-    assert not page.get("plotly_chart")
+    values = [(s, label, v) for s, figures in shown.items() for label, v in figures.items()]
+    assert any(v == "—" for _, _, v in values)
+    assert any(v != "—" for _, _, v in values)
+    for status, label, v in values:
+        if v != "—":
+            assert _number(v) == pytest.approx(owner[status][label], abs=1)
+    info = " ".join(i.value for i in page.info)
+    assert escape_markdown("at least 3 companies contribute to it") in info
+    assert escape_markdown("totals withheld: fewer than 3 companies") in info
     records = next(d.value for d in page.dataframe if "record_id" in d.value.columns)
     withheld = int(records["withheld"].sum())
     assert withheld > 0
     assert records.loc[records["withheld"], ["quantity", *ledger.SUM_COLUMNS]].isna().all().all()
     table = next(d.value for d in page.dataframe if "withheld_records" in d.value.columns)
     assert table["withheld_records"].sum() == withheld
+    assert (table["withheld_figures"] > 0).any()
     captions = " ".join(c.value for c in page.caption)
     assert escape_markdown(f"Withheld records: {withheld:,}.") in captions
-    # the owner sees them
+    # the owner sees everything
     page.sidebar.selectbox(key=StateKeys.VIEWER_TIER).set_value("owner").run()
     assert not page.exception, page.exception
-    owner = _metrics(page)
-    assert owner["in place"]["Net CO2e avoided (t/yr)"] != "—"
+    mine = _metrics(page)
+    assert mine["in place"]["Net CO2e avoided (t/yr)"] != "—"
     assert len(page.get("plotly_chart")) == 4
     assert "Withheld records" not in " ".join(c.value for c in page.caption)
+    assert not any("withheld" in i.value for i in page.info)
 
 
 def test_without_a_case_the_page_asks_for_one(page: AppTest) -> None:
@@ -209,3 +227,90 @@ def test_bar_labels_from_the_case_show_as_text() -> None:
     assert [trace.name for trace in figure.data] == ["in place", "new"]
     assert list(figure.data[0].x) == ["&lt;a href=&#x27;x&#x27;&gt;park&lt;/a&gt;"]
     assert list(figure.data[1].y) == [2.0]
+
+
+CONFIDENTIAL = Path(__file__).resolve().parents[1] / "data" / "confidential_ledger"
+"""Kalundborg with five companies' flows confidential (its README)."""
+
+
+def _numbers_in(frame: pd.DataFrame) -> np.ndarray:
+    values = frame.select_dtypes("number").to_numpy(dtype="float64").ravel()
+    out: np.ndarray = np.abs(values[np.isfinite(values)])
+    return out
+
+
+@pytest.mark.parametrize("tier", ["owner", "public"])
+def test_the_command_line_the_api_and_the_page_agree(
+    page: AppTest, tier: str, tmp_path: Path
+) -> None:
+    from tests.cli_helpers import run_module  # noqa: PLC0415
+
+    loaded = flows_io.load_case(CONFIDENTIAL).case
+    assert loaded is not None
+    year = 2026
+    analysis = pipeline.analyse(loaded, options=pipeline.AnalysisOptions(year=year))
+    api = ledger.build_ledger(loaded, analysis, tier=tier)  # type: ignore[arg-type]
+    out = tmp_path / "ledger.zip"
+    done = run_module(
+        "flows", "report", str(CONFIDENTIAL), "--tier", tier, "--no-plan",
+        "--year", str(year), "--out", str(out),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    with zipfile.ZipFile(out) as archive:
+        files = {
+            name.removesuffix(".csv"): pd.read_csv(archive.open(name))
+            for name in archive.namelist()
+        }
+    page.session_state[StateKeys.CASE] = loaded
+    page.number_input(key=StateKeys.REPORT_YEAR).set_value(year)
+    page.sidebar.selectbox(key=StateKeys.VIEWER_TIER).set_value(tier).run()
+    assert not page.exception, page.exception
+    shown: dict[str, pd.DataFrame] = {}
+    for by in ledger_ui.CONSOLIDATIONS:
+        page.selectbox(key=StateKeys.REPORT_BY).set_value(by).run()
+        assert not page.exception, page.exception
+        shown[f"by_{by}"] = next(
+            d.value for d in page.dataframe if "withheld_records" in d.value.columns
+        )
+    records = next(d.value for d in page.dataframe if "record_id" in d.value.columns)
+    _assert_kpis_match(page, api)
+    figures = [*ledger.FIGURE_COLUMNS, "withheld_figures", "withheld_records", "records"]
+    for name, expected in api.consolidations().items():
+        want = expected[figures].to_numpy(dtype="float64")
+        got = files[name][figures].to_numpy(dtype="float64")
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6, err_msg=f"CLI {name}")
+        if name in shown:
+            got = shown[name][figures].to_numpy(dtype="float64")
+            np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6, err_msg=f"page {name}")
+    numbers = ["quantity", *ledger.SUM_COLUMNS]
+    for got in (files["records"], records):
+        assert list(got["record_id"]) == list(api.records["record_id"])
+        np.testing.assert_allclose(
+            got[numbers].to_numpy(dtype="float64"),
+            api.records[numbers].to_numpy(dtype="float64"),
+            rtol=1e-6,
+            atol=1e-6,
+        )
+    if tier == "owner":
+        return
+    # No figure of a confidential flow in any public table, file or metric: the owner's
+    # figures of the withheld records and the confidential flows' declared quantities.
+    owner = ledger.build_ledger(loaded, analysis, tier="owner")
+    hidden = api.records["withheld"].to_numpy(dtype=bool)
+    secrets = owner.records.loc[hidden, numbers].to_numpy(dtype="float64").ravel()
+    declared = loaded.flows.loc[loaded.flows["confidential"].astype(bool), "quantity"]
+    secrets = np.concatenate([secrets, pd.to_numeric(declared, errors="coerce").to_numpy()])
+    secrets = np.unique(np.abs(secrets[np.isfinite(secrets) & (np.abs(secrets) > 1.0)]))
+    assert len(secrets) > 20
+    # (factors.csv lists the bundled reference factors, not the case: a price of 50 EUR/t is
+    # no flow's figure, whatever a flow declares)
+    outputs = {**{f"{k}.csv": v for k, v in files.items() if k != "factors"}, **shown}
+    for what, frame in {**outputs, "page records": records}.items():
+        values = _numbers_in(frame)
+        found = values[np.isclose(values[:, None], secrets[None, :], rtol=1e-9, atol=0).any(1)]
+        assert len(found) == 0, (what, found)
+    metrics = np.array(
+        [_number(v) for figures in _metrics(page).values() for v in figures.values()]
+    )
+    metrics = metrics[np.isfinite(metrics)]
+    assert not np.isclose(metrics[:, None], secrets[None, :], rtol=0, atol=0.5).any()

@@ -112,6 +112,10 @@ if len(book) == 0:
     st.info(f"No exchange is in place or planned in {analysis.year}.")
     st.stop()
 
+withheld = ledger.withheld_lines(book)
+if withheld:
+    head, *reasons = (escape_markdown(line) for line in withheld)
+    st.info("\n".join([f"{head}.", *(f"- {line}" for line in reasons)]))
 _kpis(book)
 choices = tuple(ledger.CONSOLIDATIONS)
 by = st.selectbox(
