@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from flows.allocation import AllocationOptions
     from flows.model import Case
     from flows.pipeline import Analysis
+    from geo.routing import RoadNetwork
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -111,8 +112,9 @@ def _native_output_silenced() -> Iterator[None]:
 
 def _analysis(
     args: argparse.Namespace, *, suffixes: frozenset[str] = _RESULT_SUFFIXES
-) -> tuple[Case, Analysis] | int:
-    """The case and its analysis as the command's options ask (or an exit code)."""
+) -> tuple[Case, Analysis, RoadNetwork | None] | int:
+    """The case, its analysis as the command's options ask and the road network it used
+    (or an exit code)."""
     from flows import pipeline  # noqa: PLC0415 - heavier imports
     from geo import cli as geo_cli  # noqa: PLC0415
     from geo import network as geo_network  # noqa: PLC0415
@@ -141,7 +143,7 @@ def _analysis(
     analysis = pipeline.analyse(case, network=road, options=options)
     if analysis.year_note:
         print(analysis.year_note)
-    return case, analysis
+    return case, analysis, road
 
 
 def _match(args: argparse.Namespace) -> int:
@@ -150,7 +152,7 @@ def _match(args: argparse.Namespace) -> int:
     found = _analysis(args)
     if isinstance(found, int):
         return found
-    case, analysis = found
+    case, analysis, _ = found
     tier = privacy.check_tier(args.tier)
     shown = analysis.view(tier=tier)
     notes: list[str] = []
@@ -173,19 +175,15 @@ def _plan(args: argparse.Namespace) -> int:
     found = _analysis(args)
     if isinstance(found, int):
         return found
-    case, analysis = found
+    case, analysis, road = found
     tier = privacy.check_tier(args.tier)
-    if args.draws and tier != "owner":
-        print(
-            "error: uncertainty bands are drawn on every flow, confidential ones included: "
-            "give --tier owner with --draws",
-            file=sys.stderr,
-        )
-        return EXIT_INVALID
     options = _plan_options(args, analysis)
+    networks = (
+        analysis.shared_heat_networks(case, tier=tier, road=road) if args.heat_networks else []
+    )
     try:
         with _native_output_silenced():
-            plan = analysis.plan(tier=tier, options=options)
+            plan = analysis.plan(tier=tier, options=options, networks=networks)
     except allocation.AllocationError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_INVALID
@@ -195,7 +193,14 @@ def _plan(args: argparse.Namespace) -> int:
         from flows import uncertainty  # noqa: PLC0415 - only with --draws
 
         bands = uncertainty.monte_carlo(
-            analysis, draws=args.draws, seed=args.seed, plan_options=options, plan=plan, case=case
+            analysis,
+            draws=args.draws,
+            seed=args.seed,
+            plan_options=options,
+            plan=plan,
+            case=case,
+            tier=tier,
+            networks=networks,
         )
         p_pays = bands.links.set_index("candidate_id")["p_pays"]
         chosen = chosen.assign(p_pays=chosen["candidate_id"].astype(str).map(p_pays).to_numpy())
@@ -205,6 +210,13 @@ def _plan(args: argparse.Namespace) -> int:
     )
     for line in allocation.plan_lines(plan):
         print(line)
+    for row in plan.networks.itertuples():
+        state = "built" if row.built else "offered, not built"
+        print(
+            f"Shared heat network {row.network_id}: {state}; {row.length_m / 1000:,.1f} km, "
+            f"{row.carried_mwh_per_yr:,.0f} MWh/yr carried in the plan, "
+            f"{row.annual_cost_eur_per_yr:,.0f} EUR/yr"
+        )
     if bands is not None:
         print(
             f"Uncertainty ({bands.draws} draws, seed {bands.seed}, "
@@ -240,7 +252,7 @@ def _report(args: argparse.Namespace) -> int:
     found = _analysis(args, suffixes=frozenset(ledger.LEDGER_SUFFIXES))
     if isinstance(found, int):
         return found
-    case, analysis = found
+    case, analysis, _ = found
     tier = privacy.check_tier(args.tier)
     try:
         if args.no_plan:
@@ -252,9 +264,14 @@ def _report(args: argparse.Namespace) -> int:
             with _native_output_silenced():
                 plan = analysis.plan(tier=tier, options=_plan_options(args, analysis))
         totals = pd.read_csv(args.reference_totals) if args.reference_totals else None
+        regions = (
+            ledger.read_regions(args.regions, name_column=args.region_name)
+            if args.regions
+            else None
+        )
         book = ledger.build_ledger(
             case, analysis, plan, tier=tier, reference_totals=totals,
-            transport_paid_by=args.transport_paid_by,
+            transport_paid_by=args.transport_paid_by, regions=regions,
         )  # fmt: skip
     except (allocation.AllocationError, ledger.LedgerError, OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
@@ -272,6 +289,13 @@ def _report(args: argparse.Namespace) -> int:
         f"{len(book.records)} records ({analysis.parameter_set}, reference year {analysis.year}, "
         f"{tier} view); wrote {written}"
     )
+    for line in book.withheld_summary():
+        print(f"withheld: {line}")
+    if book.outside_regions:
+        print(
+            f"note: {len(book.outside_regions)} sites lie outside every region of "
+            f"{Path(args.regions).name}: {', '.join(book.outside_regions)}"
+        )
     for note in notes:
         print(f"note: {note}")
     return EXIT_OK
@@ -412,11 +436,50 @@ def _add_plan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", nargs="*", metavar="CANDIDATE", help="candidate ids to realise")
 
 
+def _add_case_builders(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``region`` and ``import-eprtr``: cases built from bundled layers or EEA files."""
+    from flows.region import add_region_parser  # noqa: PLC0415 - standard library only
+
+    add_region_parser(sub)
+    eprtr = sub.add_parser(
+        "import-eprtr",
+        help="import EEA E-PRTR facilities and waste transfers as a case",
+        description=(
+            "Read the EEA's E-PRTR / Industrial Reporting CSV tables (a folder or a zip) and "
+            "write a case: facilities as sites, off-site waste transfers as supplies in t/yr."
+        ),
+    )
+    eprtr.add_argument("path", help="folder or zip of the EEA CSV files")
+    eprtr.add_argument("--year", type=int, help="reporting year (default: the latest)")
+    eprtr.add_argument(
+        "--country", nargs="*", metavar="CC", help="ISO 3166 alpha-2 codes to keep (BE NL ...)"
+    )
+    eprtr.add_argument(
+        "--bbox",
+        nargs=4,
+        type=float,
+        metavar=("W", "S", "E", "N"),
+        help="keep facilities in this box (degrees, as for `region`)",
+    )
+    eprtr.add_argument("--version", dest="dataset_version", help="dataset version, e.g. v16")
+    eprtr.add_argument("--out", required=True, help=".gpkg, .xlsx, .zip or a folder")
+    eprtr.set_defaults(func=_import_eprtr)
+
+
+def _import_eprtr(args: argparse.Namespace) -> int:
+    from flows.io import eprtr  # noqa: PLC0415 - pandas and the readers: only when run
+
+    return eprtr.run_eprtr(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m flows``."""
     parser = argparse.ArgumentParser(
         prog="python -m flows",
-        description="Check and convert SymbioMap cases (GeoPackage, Excel, CSV folder or zip).",
+        description=(
+            "SymbioMap cases (GeoPackage, Excel, CSV folder or zip): check, convert, build "
+            "from a region or EEA files, match, plan and report."
+        ),
     )
     sub = parser.add_subparsers(dest="command", required=True)
     validate = sub.add_parser(
@@ -446,10 +509,16 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=0,
         help="Monte Carlo draws of prices, factors and quantities for P10-P90 bands and each "
-        "link's probability to pay (ranges: datasets/reference/uncertainty.csv; needs --tier "
-        "owner)",
+        "link's probability to pay (ranges: datasets/reference/uncertainty.csv; below the "
+        "owner tier, withheld candidates take no part)",
     )
     plan.add_argument("--seed", type=int, default=0, help="seed of the draws (reproducible)")
+    plan.add_argument(
+        "--heat-networks",
+        action="store_true",
+        help="offer shared heat networks (three or more heat sites within reach, one tree of "
+        "pipes) to the plan as yes/no decisions beside the point-to-point pipes",
+    )
     plan.set_defaults(func=_plan)
     report = sub.add_parser(
         "report",
@@ -475,6 +544,15 @@ def build_parser() -> argparse.ArgumentParser:
         default="provider",
         help="whose record books transport and pipe investment (default: provider)",
     )
+    report.add_argument(
+        "--regions",
+        help="a regions layer (GeoJSON, GeoPackage: polygons with a name column, e.g. NUTS-3 "
+        "or municipalities) for the per-region consolidation instead of the sites' region",
+    )
+    report.add_argument(
+        "--region-name",
+        help="the regions layer's name column (default: region, name, NAME, NUTS_NAME...)",
+    )
     report.set_defaults(func=_report)
     suggest = sub.add_parser("suggest", help="what the synergy library says a sector could do")
     suggest.add_argument("--nace", help="source sector (division 24, group 24.1 or class 24.10)")
@@ -499,6 +577,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_download_options(parks)
     parks.add_argument("--out", required=True, help="target .gpkg or .geojson")
     parks.set_defaults(func=_parks)
+    _add_case_builders(sub)
     return parser
 
 

@@ -177,6 +177,27 @@ class Analysis:
         offered beside the point-to-point pipes (built from the same tier's candidates)."""
         return allocation.allocate(self.view(tier=tier), options=options, networks=networks)
 
+    def shared_heat_networks(
+        self, case: Case, *, tier: privacy.Tier, road: RoadNetwork | None = None
+    ) -> list[HeatNetwork]:
+        """Heat sources and sinks within reach joined as shared networks
+        (:func:`flows.heat_networks.shared_networks`), from the candidates ``tier`` may see: a
+        candidate whose figures are withheld takes no part. ``road``: trenches measured on the
+        road network (else geodesic x the pipeline circuity)."""
+        from flows import heat_networks  # noqa: PLC0415 - only when networks are asked
+
+        shown = self.view(tier=tier)
+        shown = shown[~shown["withheld"].to_numpy(dtype=bool)]
+        params = self.parameters
+        return heat_networks.shared_networks(
+            shown,
+            case,
+            pipe_parameters=self.reference.pipes,
+            electricity_price_eur_per_mwh=params["price.electricity"],
+            grid_ef_kg_co2e_per_mwh=params["ef.grid_electricity.eu"],
+            network=road,
+        )
+
     def __len__(self) -> int:
         return len(self._candidates)
 

@@ -83,18 +83,5 @@ def cached_bands(
 def shared_heat_networks(
     analysis: Analysis, case: Case, *, tier: privacy.Tier, road: RoadNetwork | None
 ) -> list[heat_networks.HeatNetwork]:
-    """Heat sources and sinks within reach joined as shared networks
-    (:func:`flows.heat_networks.shared_networks`), from the candidates ``tier`` may see: a
-    candidate whose figures are withheld takes no part."""
-    shown = analysis.view(tier=tier)
-    if "withheld" in shown.columns:
-        shown = shown[~shown["withheld"].astype(bool)]
-    params = analysis.parameters
-    return heat_networks.shared_networks(
-        shown,
-        case,
-        pipe_parameters=analysis.reference.pipes,
-        electricity_price_eur_per_mwh=params["price.electricity"],
-        grid_ef_kg_co2e_per_mwh=params["ef.grid_electricity.eu"],
-        network=road,
-    )
+    """:meth:`flows.pipeline.Analysis.shared_heat_networks` of the page's analysis."""
+    return analysis.shared_heat_networks(case, tier=tier, road=road)

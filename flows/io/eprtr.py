@@ -110,7 +110,6 @@ __all__ = [
     "LAYOUTS",
     "ActivityWaste",
     "EprtrLayoutError",
-    "add_eprtr_parser",
     "eprtr_to_case",
     "read_eprtr",
     "run_eprtr",
@@ -1029,41 +1028,6 @@ def eprtr_to_case(
 
 
 # --- command line ------------------------------------------------------------------------
-
-
-def _bbox(text: str) -> tuple[float, float, float, float]:
-    parts = [p for p in re.split(r"[,\s]+", text.strip()) if p]
-    try:
-        values = [float(p) for p in parts]
-    except ValueError:
-        values = []
-    if len(values) != 4:
-        msg = f"{text!r}: give four numbers min_lon,min_lat,max_lon,max_lat"
-        raise argparse.ArgumentTypeError(msg)
-    return values[0], values[1], values[2], values[3]
-
-
-def add_eprtr_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``import-eprtr PATH [--year] [--country ...] [--bbox] [--version] --out OUT``."""
-    parser = subparsers.add_parser(
-        "import-eprtr",
-        help="import EEA E-PRTR facilities and waste transfers as a case",
-        description=(
-            "Read the EEA's E-PRTR / Industrial Reporting CSV tables (a folder or a zip) and "
-            "write a case: facilities as sites, off-site waste transfers as supplies in t/yr."
-        ),
-    )
-    parser.add_argument("path", help="folder or zip of the EEA CSV files")
-    parser.add_argument("--year", type=int, help="reporting year (default: the latest)")
-    parser.add_argument(
-        "--country", nargs="*", metavar="CC", help="ISO 3166 alpha-2 codes to keep (BE NL ...)"
-    )
-    parser.add_argument(
-        "--bbox", type=_bbox, metavar="W,S,E,N", help="min_lon,min_lat,max_lon,max_lat"
-    )
-    parser.add_argument("--version", dest="dataset_version", help="dataset version, e.g. v16")
-    parser.add_argument("--out", required=True, help=".gpkg, .xlsx, .zip or a folder")
-    parser.set_defaults(func=run_eprtr)
 
 
 def run_eprtr(args: argparse.Namespace) -> int:

@@ -13,7 +13,7 @@ import pytest
 from scipy.optimize import linprog
 
 import datasets
-from flows import allocation, io, pipeline
+from flows import allocation, io, pipeline, uncertainty
 from flows.heat_networks import HeatNetwork
 from tests.cli_helpers import run_module
 
@@ -262,7 +262,7 @@ def test_what_flows_between_sectors_adds_up_to_the_plan() -> None:
     assert heat["source"].str.contains("Electricity").any()
 
 
-def test_plan_draws_are_reproducible_and_only_for_the_owner(tmp_path: Path) -> None:
+def test_plan_draws_are_reproducible_and_for_every_tier(tmp_path: Path) -> None:
     path = str(datasets.get_path("kalundborg"))
     runs = [
         run_module(
@@ -285,9 +285,43 @@ def test_plan_draws_are_reproducible_and_only_for_the_owner(tmp_path: Path) -> N
     assert first["p_pays"].between(0, 1).all()
     pd.testing.assert_series_equal(first["p_pays"], second["p_pays"])
     assert "P10 / P50 / P90" in runs[0].stdout
-    public = run_module("flows", "plan", path, "--draws", "10", "--out", str(tmp_path / "x.csv"))
-    assert public.returncode == 1
-    assert "give --tier owner with --draws" in public.stderr
+    # the public tier's bands: what withheld candidates leave (none here), same as the API
+    public = run_module(
+        "flows", "plan", path, "--draws", "50", "--out", str(tmp_path / "x.csv")
+    )  # fmt: skip
+    assert public.returncode == 0, public.stderr
+    case = io.load_case(path).case
+    assert case is not None
+    analysis = pipeline.analyse(case)
+    price = analysis.parameters["carbon.price"]
+    options = allocation.AllocationOptions(objective="mixed", carbon_price_eur_per_t=price)
+    api = uncertainty.monte_carlo(
+        analysis, draws=50, seed=0, plan_options=options, case=case, tier="public"
+    )
+    p50 = api.kpis.loc["plan_value", "p50"]
+    assert f"{p50:,.0f}" in public.stdout
+
+
+def test_the_command_line_offers_shared_heat_networks_as_the_api_does(tmp_path: Path) -> None:
+    path = datasets.get_path("kalundborg")
+    out = tmp_path / "plan.csv"
+    done = run_module(
+        "flows", "plan", str(path), "--year", "2026", "--heat-networks", "--out", str(out)
+    )
+    assert done.returncode == 0, done.stderr
+    case = io.load_case(path).case
+    assert case is not None
+    analysis = pipeline.analyse(case, options=pipeline.AnalysisOptions(year=2026))
+    networks = analysis.shared_heat_networks(case, tier="public")
+    assert len(networks) == 1  # Asnæs, the wastewater heat pump and the district heating
+    price = analysis.parameters["carbon.price"]
+    options = allocation.AllocationOptions(objective="mixed", carbon_price_eur_per_t=price)
+    plan = analysis.plan(tier="public", options=options, networks=networks)
+    # its links are in place in 2026: nothing new for a network to carry, so none is offered
+    assert plan.networks.empty
+    assert f"{plan.value:,.0f} EUR/yr in all" in done.stdout
+    written = pd.read_csv(out)
+    np.testing.assert_allclose(written["plan_value"].sum(), plan.value, rtol=1e-6)
 
 
 def _square(pipe_cost_eur: float) -> pd.DataFrame:

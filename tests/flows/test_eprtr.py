@@ -6,7 +6,6 @@ the README there); every expected figure below is worked out by hand from their 
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import zipfile
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from flows import io, nace
+from flows import cli, io, nace
 from flows.io import eprtr
 from flows.io.eprtr import EprtrLayoutError, activity_waste, eprtr_to_case, read_eprtr
 from flows.model import Case
@@ -329,8 +328,7 @@ def test_activity_table_is_well_formed() -> None:
 def test_command_line(
     reporting_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    parser = argparse.ArgumentParser()
-    eprtr.add_eprtr_parser(parser.add_subparsers(dest="command", required=True))
+    parser = cli.build_parser()
     out = tmp_path / "ghent_case"
     args = parser.parse_args(
         [
@@ -341,7 +339,10 @@ def test_command_line(
             "--country",
             "BE",
             "--bbox",
-            "3.6,51.0,3.9,51.2",
+            "3.6",
+            "51.0",
+            "3.9",
+            "51.2",
             "--out",
             str(out),
         ]

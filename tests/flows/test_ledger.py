@@ -17,6 +17,7 @@ import shapely
 import datasets
 from flows import allocation, io, ledger, periods, pipeline
 from flows.model import Case
+from tests.cli_helpers import run_module
 
 YEAR = 2026
 """A fixed reference year: the bundled statuses as they stand in 2026."""
@@ -304,17 +305,26 @@ def test_confidential_figures_stay_out_of_the_public_ledger(case: Case, tmp_path
     ]
     in_t = np.concatenate([t[[c for c in tonnes if c in t]].to_numpy().ravel() for t in tables])
     assert not (np.abs(in_t[np.isfinite(in_t)] / 300_000 - 1.0) <= 0.05).any()
-    # Exactly what the owner's ledger gives without that exchange's figures: every other
-    # record and every consolidation (no difference of two public sums isolates it).
+    # Every other record is the owner's; the exchange's figures are blanked.
     blanked = owner.records.copy()
     rows = blanked["exchange_id"] == exchange
     blanked.loc[rows, ["quantity", "loss_quantity", *ledger.SUM_COLUMNS]] = np.nan
-    blanked.loc[rows, "withheld"] = True
-    expected = dataclasses.replace(owner, records=blanked)
-    for name, table in public.consolidations().items():
-        pd.testing.assert_frame_equal(table, expected.consolidations()[name], obj=name)
     numbers = ["quantity", *ledger.SUM_COLUMNS]
     _close(public.records[numbers].fillna(-1), blanked[numbers].fillna(-1))
+    # A consolidated figure is the owner's whole total or withheld (NaN), never a partial
+    # sum: the one exchange's two parties are fewer than 3 companies (flows.privacy), so
+    # every figure it adds to is withheld, and the others are the owner's.
+    without = dataclasses.replace(owner, records=blanked, tables=None)
+    for name, table in public.consolidations().items():
+        mine, theirs = table[list(ledger.FIGURE_COLUMNS)], owner.consolidations()[name]
+        shown = mine.notna().to_numpy()
+        _close(mine.to_numpy()[shown], theirs[list(ledger.FIGURE_COLUMNS)].to_numpy()[shown])
+        rest = without.consolidations()[name][list(ledger.FIGURE_COLUMNS)].fillna(0.0)
+        touched = ~np.isclose(theirs[list(ledger.FIGURE_COLUMNS)].fillna(0.0), rest)
+        assert not (touched & shown).any(), name
+        assert touched.any(), name
+        hidden = mine.isna() & theirs[list(ledger.FIGURE_COLUMNS)].notna()
+        assert (table["withheld_figures"] == hidden.sum(axis=1)).all(), name
     # the consolidations say how many records they leave out
     site = public.consolidate("site_id").set_index("site_id")
     assert site.loc["novonesis", "withheld_records"].sum() == 1
@@ -399,7 +409,6 @@ def test_region_column_wins(case: Case, analysis: pipeline.Analysis) -> None:
 
 def test_the_report_command_writes_the_api_ledger(tmp_path: Path) -> None:
     from flows import allocation, pipeline  # noqa: PLC0415
-    from tests.cli_helpers import run_module  # noqa: PLC0415
 
     path = datasets.get_path("kalundborg")
     plan_file = tmp_path / "plan.csv"
@@ -425,3 +434,70 @@ def test_the_report_command_writes_the_api_ledger(tmp_path: Path) -> None:
     bad = run_module("flows", "report", str(path), "--plan", str(out), "--out", str(out))
     assert bad.returncode == 1
     assert "not a plan" in bad.stderr
+
+
+REGIONS = Path(__file__).resolve().parents[1] / "data" / "regions" / "kalundborg.geojson"
+"""Two hand-drawn rectangles split at 11.105 E (tests/data/regions/README.md)."""
+
+
+def test_sites_fall_in_the_regions_of_a_layer(case: Case) -> None:
+    regions = ledger.read_regions(REGIONS)
+    assert list(regions["region"]) == ["Kalundborg West", "Kalundborg East"]
+    placed = ledger.assign_regions(case.sites, regions)
+    by_site = dict(zip(case.sites["site_id"], placed, strict=True))
+    # by the coordinates in datasets/kalundborg/sites.csv (the fixture's README): 8 west of
+    # 11.105 E, 7 east, 3 outside both rectangles
+    assert placed.value_counts().to_dict() == {
+        "Kalundborg West": 8,
+        "Kalundborg East": 7,
+        ledger.OUTSIDE_REGIONS: 3,
+    }
+    assert by_site["asnaes"] == "Kalundborg West"  # 11.0809 E
+    assert by_site["gyproc"] == "Kalundborg East"  # 11.106 E, just east of the split
+    assert by_site["argo"] == ledger.OUTSIDE_REGIONS  # 12.066 E, Roskilde
+    # the same in a projected CRS (ETRS89 / UTM 32N): the join reprojects the sites
+    projected = regions.to_crs("EPSG:25832")
+    assert list(ledger.assign_regions(case.sites, projected)) == list(placed)
+
+
+def test_a_regions_layer_consolidates_the_ledger(
+    case: Case, analysis: pipeline.Analysis, owner: ledger.Ledger
+) -> None:
+    regions = ledger.read_regions(REGIONS, name_column="name")
+    built = ledger.build_ledger(case, analysis, tier="owner", regions=regions)
+    r = built.records
+    assert set(r["region"]) <= {"Kalundborg West", "Kalundborg East", ledger.OUTSIDE_REGIONS}
+    inside = r["region"] != ledger.OUTSIDE_REGIONS
+    assert (r.loc[inside, "region_basis"] == ledger.REGIONS_LAYER).all()
+    assert set(built.outside_regions) == {"argo", "aalborg-portland", "kemira-fredericia"}
+    by_region = built.consolidate("region")
+    whole = built.totals().set_index("ledger_status")
+    sums = by_region.groupby("ledger_status")[["records", "net_co2e_t"]].sum()
+    _close(sums["records"], whole.loc[sums.index, "records"])
+    _close(sums["net_co2e_t"], whole.loc[sums.index, "net_co2e_t"].fillna(0.0))
+    # the layer changes the regions only: the same records and figures as without it
+    _close(r["net_co2e_t"].fillna(-1), owner.records["net_co2e_t"].fillna(-1))
+
+
+def test_a_regions_layer_that_cannot_be_used(tmp_path: Path) -> None:
+    regions = ledger.read_regions(REGIONS)
+    with pytest.raises(ledger.RegionsError, match="name the regions' column"):
+        ledger.read_regions(REGIONS, name_column="nope")
+    with pytest.raises(ledger.RegionsError, match="no coordinate reference system"):
+        ledger.regions_layer(regions.set_crs(None, allow_override=True))
+    points = regions.assign(geometry=regions.geometry.representative_point())
+    with pytest.raises(ledger.RegionsError, match="no polygons"):
+        ledger.regions_layer(points)
+    with pytest.raises(ledger.RegionsError, match="could not read"):
+        ledger.read_regions(tmp_path / "missing.geojson")
+
+
+def test_the_command_line_consolidates_by_a_regions_layer(tmp_path: Path) -> None:
+    regions = Path(__file__).parents[1] / "data" / "regions" / "kalundborg.geojson"
+    done = run_module(
+        "flows", "report", str(datasets.get_path("kalundborg")), "--no-plan", "--tier", "owner",
+        "--regions", str(regions), "--out", str(tmp_path / "ledger.zip"),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    # argo, aalborg-portland and kemira-fredericia lie east and west of the two rectangles
+    assert "note: 3 sites lie outside every region of kalundborg.geojson" in done.stdout

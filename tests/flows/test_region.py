@@ -15,6 +15,7 @@ from datasets import layers
 from flows import io, nace, pipeline, region
 from flows.model import Case
 from flows.region import RegionError, RegionReport, build_region_case
+from tests.cli_helpers import run_module
 
 GHENT = (3.6, 51.0, 3.9, 51.25)
 KOTKA_PBF = Path(pyrosm.get_data("test_pbf"))
@@ -553,3 +554,21 @@ def test_run_region_around_a_case_with_parks(
     assert len(result.case.parks) == 9
     mill = result.case.sites.set_index("site_id").loc["hm-419"]
     assert "Kotkamills (Natural Gas, 70 MW)" in mill["merged_plants"]
+
+
+def test_the_command_line_builds_ghent_and_matches_it(tmp_path: Path) -> None:
+    """The issue's example, as a user types it: a region case, then its candidates."""
+    out = tmp_path / "ghent.gpkg"
+    built = run_module(
+        "flows", "region", "--bbox", "3.6", "51.0", "3.9", "51.25", "--year", "2026",
+        "--out", str(out),
+    )  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    assert "22 sites" in built.stdout
+    matched = run_module(
+        "flows", "match", str(out), "--year", "2026", "--out", str(tmp_path / "c.csv")
+    )
+    assert matched.returncode == 0, matched.stderr
+    candidates = pd.read_csv(tmp_path / "c.csv")
+    assert len(candidates) >= 1
+    assert (candidates["basis"] == "declared").all()
