@@ -250,7 +250,8 @@ def parameters_csv(params: ParameterSet) -> bytes:
 
 
 def suggest_table(nace_code: str) -> pd.DataFrame:
-    """What the synergy library says a sector's outputs could feed, in plain columns.
+    """What the synergy library says a sector's outputs could feed, in plain columns, ranked
+    by documented evidence; ``attrs["note"]`` says how the code was read.
 
     Raises
     ------
@@ -258,14 +259,19 @@ def suggest_table(nace_code: str) -> pd.DataFrame:
         If ``nace_code`` is not a NACE Rev. 2.1 code.
     """
     found = synergy_library.suggest(nace_code=nace_code.strip(), library=bundled_library())
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "resource": found["resource"],
             "what": found["resource_name"],
             "could feed (NACE)": found["receiver_nace"],
             "sector": found["receiver_name"],
             "replacing": found["substitutes"],
+            "documented exchanges": found["evidence_count"],
+            "why": found["why"],
             "confidence": found["confidence"],
             "source": found["source"],
         }
     )
+    # how the code was read (a fallback to its group, a Rev. 2 code mapped), for the page
+    table.attrs["note"] = str(found.attrs.get("note", ""))
+    return table

@@ -657,3 +657,17 @@ def test_page_shows_what_the_csv_download_changed(page: AppTest, kalundborg: Cas
         escape_markdown("candidates.csv: ") in text and "prefixed with '" in text for text in shown
     )
     assert all("\n" not in text for text in shown)
+
+
+def test_the_library_box_ranks_by_evidence_and_says_how_a_code_was_read(page: AppTest) -> None:
+    from flows import library  # noqa: PLC0415
+
+    page.text_input(key=StateKeys.SYN_SUGGEST_NACE).input("16.10").run()
+    assert not page.exception, page.exception
+    shown = next(d.value for d in page.dataframe if "documented exchanges" in d.value.columns)
+    api = library.suggest(nace_code="16.10")
+    assert shown["documented exchanges"].tolist() == api["evidence_count"].tolist()
+    assert shown["why"].tolist() == api["why"].tolist()
+    # a NACE Rev. 2 class Rev. 2.1 renumbered is read with a note, not refused
+    assert api.attrs["note"]
+    assert any(escape_markdown(api.attrs["note"]) in c.value for c in page.caption)

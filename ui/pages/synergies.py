@@ -39,6 +39,8 @@ def _suggest_box() -> None:
         except ValueError as err:
             st.warning(escape_markdown(str(err)))
             return
+        if table.attrs.get("note"):
+            st.caption(escape_markdown(table.attrs["note"]))
         if table.empty:
             st.info("The library has no synergy for that sector; try a broader code (division).")
             return
