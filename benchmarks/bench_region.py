@@ -3,8 +3,8 @@
 Each step runs as its own process, as a user would run it: the region builder (through
 ``python -m flows region`` when the command is wired into ``flows.cli``, else through
 ``flows.region.build_region_case`` and ``flows.io.write_case`` in ``python -c``), then
-``python -m flows match CASE --include-inferred --out candidates.parquet`` (a region case
-declares supplies only). The peak resident memory of each process is its own ``ru_maxrss``,
+``python -m flows match CASE --out candidates.parquet`` on its declared (measured and estimated)
+supplies and demands. The peak resident memory of each process is its own ``ru_maxrss``,
 printed by a thin wrapper when the process ends.
 
 Run from the repository root::
@@ -106,11 +106,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.no_match:
                 continue
             out_path = str(Path(tmp) / f"{name}-candidates.parquet")
-            # A region case declares supplies only (the layers hold no demands), so plain
-            # matching finds nothing; flows inferred from the NACE codes supply the demands.
             code = _WRAPPER.format(
-                argv=["flows", "match", case_path, "--include-inferred", "--out", out_path],
-                module="flows",
+                argv=["flows", "match", case_path, "--out", out_path], module="flows"
             )
             seconds, peak_mib, out = _run(code)
             tail = "\n".join(out.strip().splitlines()[-4:])
