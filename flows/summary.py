@@ -320,6 +320,20 @@ def candidate_totals(counted: pd.DataFrame, *, count: int) -> Totals:
     )
 
 
+def park_route(frame: pd.DataFrame) -> pd.Series:
+    """Per candidate, the parks it links: ``"A -> B (across parks)"`` when supplier and
+    receiver lie in different parks (a cross-cluster link), the one park's id when both lie in
+    it, the one side's park when only one lies in a park, "" when neither does."""
+    if "supply_park" not in frame or "demand_park" not in frame:
+        return pd.Series("", index=frame.index, dtype="object")
+    supply = frame["supply_park"].astype("object").fillna("").astype(str)
+    demand = frame["demand_park"].astype("object").fillna("").astype(str)
+    across = (supply != "") & (demand != "") & (supply != demand)
+    single = supply.where(supply != "", demand)
+    out = single.where(~across, supply + " -> " + demand + " (across parks)")
+    return out.astype("object")
+
+
 def summary_table(shown: pd.DataFrame, totals: Totals, *, top: int = 15) -> str:
     """A plain-text table of the best candidates and the totals, for the command line.
 
@@ -341,8 +355,10 @@ def summary_table(shown: pd.DataFrame, totals: Totals, *, top: int = 15) -> str:
         "net_co2e_t": "t CO2e/yr",
         "break_even_km": "break-even km",
         "exchange_status": "in case",
+        "parks": "parks",
     }
-    view = shown.assign(distance_km=shown["distance_m"] / 1000.0)[list(cols)].head(top)
+    view = shown.assign(distance_km=shown["distance_m"] / 1000.0, parks=park_route(shown))
+    view = view[list(cols)].head(top)
     view = view.rename(columns=cols)
     text = view.to_string(index=False, float_format=lambda v: f"{v:,.1f}")
     lines = [text, *totals_lines(totals, withheld_hint=" (--tier owner shows them)")]

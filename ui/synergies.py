@@ -166,6 +166,7 @@ def table_view(frame: pd.DataFrame, case: Case) -> pd.DataFrame:
             "t CO2e/yr": frame["net_co2e_t"].to_numpy(dtype="float64"),
             "break-even km": frame["break_even_km"].to_numpy(dtype="float64"),
             "in case": frame["exchange_status"].astype("object").to_numpy(),
+            "parks": summary.park_route(frame).to_numpy(),
             "confidence": frame["confidence"].astype("object").to_numpy(),
             "family": frame["family"].map(lambda f: family_label(str(f))).to_numpy(),
             "explanation": frame["explanation"].astype("object").to_numpy(),

@@ -168,3 +168,20 @@ def test_ecluse_customers_reproduce_the_published_saving_they_were_derived_from(
     per_customer = steam.groupby("demand_site", observed=True)["net_co2e_t"].max()
     assert sorted(per_customer.index) == sorted(ECLUSE_CUSTOMERS)
     assert per_customer.sum() == pytest.approx(100_000, rel=0.05)
+
+
+def test_cross_park_links_are_found_and_shown_as_such() -> None:
+    """ECLUSE's steam from Doel to the Kallo plants crosses parks; the command line's table and
+    the candidates say so."""
+    from flows import summary  # noqa: PLC0415
+
+    case = io.load_case(datasets.get_path("antwerp")).case
+    assert case is not None
+    analysis = pipeline.analyse(case, options=pipeline.AnalysisOptions(year=2026, max_km=50))
+    shown = analysis.view(tier="owner")
+    across = shown[shown["cross_park"].astype(bool)]
+    assert len(across) >= 1
+    routes = summary.park_route(across)
+    assert routes.str.endswith("(across parks)").all()
+    table = summary.summary_table(shown, analysis.totals(tier="owner"), top=len(shown))
+    assert "(across parks)" in table

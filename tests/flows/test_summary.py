@@ -181,3 +181,18 @@ def test_new_potential_is_what_the_exchanges_in_place_leave() -> None:
     half = summary.candidate_totals(frame(50.0), count=2)
     assert half.new_potential.quantity == {"t/yr": 50.0}
     assert half.new_potential.net_benefit_eur == pytest.approx(500.0)
+
+
+def test_park_route_marks_links_across_parks() -> None:
+    frame = pd.DataFrame(
+        {
+            "supply_park": ["doel", "doel", None, None],
+            "demand_park": ["kallo", "doel", "kallo", None],
+        }
+    )
+    assert summary.park_route(frame).tolist() == [
+        "doel -> kallo (across parks)",
+        "doel",
+        "kallo",
+        "",
+    ]

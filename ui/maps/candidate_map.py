@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import folium
 import pandas as pd
 
+from flows.summary import park_route
 from ui.maps.base import case_bounds, feature_bounds, finish_map, new_map
 from ui.maps.colours import family_colour, family_label
 from ui.maps.features import (
@@ -167,6 +168,7 @@ def candidate_features(
     where = dict(zip(case.sites["site_id"], points, strict=False))
     names = dict(zip(case.sites["site_id"], case.sites["name"], strict=False))
     weights = benefit_weights(candidates["net_benefit_eur"])
+    parks = park_route(candidates).to_numpy()
     chosen = set(selected)
     features = []
     for position, (_, row) in enumerate(candidates.iterrows()):
@@ -199,6 +201,7 @@ def candidate_features(
                     "in_case": _text(
                         IN_CASE_TEXT.get(str(row.get("exchange_status")), "New potential")
                     ),
+                    "parks": _text(parks[position]),
                     "explanation": _text(row.get("explanation")),
                     "colour": family_colour(row.get("family")) if pays else NON_PAYING_COLOUR,
                     "weight": round(float(weights.iloc[position]), 2),
@@ -238,6 +241,7 @@ _CANDIDATE_FIELDS = [
     ("co2e", "Net CO2e"),
     ("confidence", "Confidence"),
     ("in_case", "In the case"),
+    ("parks", "Parks"),
     ("explanation", "Why"),
 ]
 
