@@ -693,25 +693,27 @@ def _pick_year(transfers: pd.DataFrame, facilities: pd.DataFrame) -> int | None:
 
 
 def _valid_nace(codes: pd.Series, fallback: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """NACE codes valid in Rev. 2.1: the reported class, else its group or division, else the
+    """NACE codes valid in Rev. 2.1: the reported code as :func:`flows.nace.resolve` reads it
+    (a Rev. 2 code mapped, a class written for a group), else its group or division, else the
     activity's fallback; and a note where the code was changed."""
     lookup: dict[str, str | None] = {}
+    why: dict[str, str] = {}
     for code in codes.dropna().unique():
         text = str(code).split(":")[-1]  # "NACE_1.1:21.11" in the EPER years
-        norm = nace_codes.normalise(text)
-        found = None
+        found, reason = nace_codes.resolve(text)
+        norm = nace_codes.normalise(text) if found is None else None
         while norm:
             if nace_codes.is_valid(norm):
-                found = norm
+                found, reason = norm, "reported NACE code shortened to one in Rev. 2.1"
                 break
             norm = norm[:-1].rstrip(".") if len(norm) > 2 else ""
         lookup[str(code)] = found
+        why[str(code)] = reason
     valid = codes.astype("string").map(lookup).astype("string")
     changed = valid.isna() | (valid != codes.astype("string"))
     note = pd.Series(pd.NA, index=codes.index, dtype="string")
-    note[changed & codes.notna() & valid.notna()] = (
-        "reported NACE code shortened to one in Rev. 2.1"
-    )
+    mapped = changed & codes.notna() & valid.notna()
+    note[mapped] = codes[mapped].astype("string").map(why)
     note[valid.isna() & codes.notna()] = (
         "reported NACE code not in Rev. 2.1: division of the activity"
     )

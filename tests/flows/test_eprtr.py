@@ -356,3 +356,10 @@ def test_command_line(
     assert "not a folder or a zip" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         parser.parse_args(["import-eprtr", "x", "--bbox", "1,2,3", "--out", "y"])
+
+
+def test_a_nace_rev_2_code_is_mapped_as_suggest_and_validation_map_it() -> None:
+    """One reading of near-miss codes (flows.nace.resolve) for the importer too."""
+    valid, note = eprtr._valid_nace(pd.Series(["16.10", "01.10"]), pd.Series(["16", "01"]))
+    assert valid.tolist() == [nace.resolve("16.10")[0], "01.1"]
+    assert note.tolist() == [nace.resolve("16.10")[1], nace.resolve("01.10")[1]]
