@@ -146,9 +146,9 @@ class Carrier:
 
 
 def read_ewc_list(path: str | os.PathLike[str] | None = None) -> dict[str, EwcEntry]:
-    """Read an EWC list (default: the bundled ``ewc_codes.csv``: the codes SymbioMap's
-    library, cases and generator use, with the official descriptions of Commission Decision
-    2000/532/EC as amended by 2014/955/EU and each code's resource family)."""
+    """Read an EWC list (default: the bundled ``ewc_codes.csv``: the whole List of Waste,
+    Commission Decision 2000/532/EC as amended by 2014/955/EU, 842 entries with their official
+    descriptions, and each code's resource family)."""
     file = Path(path) if path is not None else reference_path("ewc_codes.csv")
     with file.open(encoding="utf-8", newline="") as fh:
         return {

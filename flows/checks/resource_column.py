@@ -59,10 +59,10 @@ def _warn_unlisted_ewc(
         checker.add(
             "warning",
             "W_EWC_NOT_IN_LIST",
-            f"EWC code {code} (rows {where}) is well formed but not in SymbioMap's bundled list "
-            "of the codes its library uses; it is accepted as given",
-            "check the code against the European List of Waste (Decision 2014/955/EU); "
-            "matching will only pair it with the same code",
+            f"EWC code {code} (rows {where}) is well formed but not in the European List of "
+            "Waste (Decision 2000/532/EC as amended by 2014/955/EU); it is accepted as given",
+            "check the code and its '*' against the List of Waste; matching will only pair it "
+            "with the same code",
             row=int(rows.iloc[0]),
             field=col,
         )

@@ -14,6 +14,10 @@ from flows._errors import ResourceError
 WORDS = reference.default().vocabulary
 """The bundled EWC list and carriers."""
 
+EWC_LIST_SIZE = 842
+"""Entries of the List of Waste (Decision 2000/532/EC as amended by 2014/955/EU): 842 codes, 408
+of them hazardous (counted in DEFRA's transcription, ``datasets/reference/ewc_codes.md``)."""
+
 
 @pytest.mark.parametrize(
     ("text", "expected"),
@@ -91,7 +95,13 @@ def test_families_and_flags() -> None:
         ("19 12 02", "metals"),
         ("20 01 08", "biomass"),  # kitchen waste
         ("07 01 04*", "chemicals"),
-        ("07 06 99", "chemicals"),  # not in the bundled list: the chapter's family
+        ("17 02 03", "materials"),  # plastic, not the construction chapter's minerals
+        ("19 01 14", "minerals"),  # fly ash, not the waste-treatment chapter's sludge
+        ("20 01 01", "materials"),  # paper and cardboard
+        ("13 05 02*", "chemicals"),  # oily sludge: the oils chapter
+        ("02 01 04", "materials"),  # waste plastics from farming
+        ("07 06 05", "chemicals"),  # not in the List of Waste: the chapter's family
+        ("19 12 98", "materials"),  # not in the List of Waste: the sub-chapter's family
     ],
 )
 def test_family_of_a_code_is_its_own_where_the_list_says(code: str, family: str) -> None:
@@ -121,16 +131,16 @@ def test_another_vocabulary_is_a_value_for_one_load(data_dir: Path, tmp_path: Pa
 
 def test_bundled_ewc_list_and_bands() -> None:
     entries = WORDS.ewc
-    assert len(entries) >= 80
+    assert len(entries) == EWC_LIST_SIZE
     gypsum = entries["10 01 05"]
     assert gypsum.subchapter == "10 01"
     assert not gypsum.hazardous
     assert all(e.hazardous == code.endswith("*") for code, e in entries.items())
     assert WORDS.describe("heat") == "Heat (hot water or thermal oil)"
     assert "flue-gas desulphurisation" in WORDS.describe("10 01 05")
-    assert WORDS.describe("01 01 01").startswith("EWC 01 01 01 (Wastes from exploration")
-    assert resources.temperature_band(85.0).startswith("40-90")
-    assert resources.temperature_band(90.0).startswith("90-150")
+    assert WORDS.describe("01 01 03").startswith("EWC 01 01 03 (Wastes from exploration")
+    assert str(resources.temperature_band(85.0)).startswith("40-90")
+    assert str(resources.temperature_band(90.0)).startswith("90-150")
     assert resources.temperature_band(float("nan")) is None
 
 
@@ -140,9 +150,49 @@ def test_unlisted_but_well_formed_ewc_code_is_a_warning(data_dir: Path) -> None:
         for name in ("sites", "flows", "metadata")
     }
     flows = frames["flows"]
-    flows.loc[0, "resource"] = "01 01 01"
+    flows.loc[0, "resource"] = "01 01 03"  # well formed, but not in the List of Waste
     result = io.load_frames(frames, label="frames")
     assert result.case is not None
     warning = next(f for f in result.report if f.code == "W_EWC_NOT_IN_LIST")
     assert warning.row == 1  # in-memory frames number rows from 1
-    assert "01 01 01" in warning.message
+    assert "01 01 03" in warning.message
+
+
+def test_the_bundled_list_is_the_whole_list_of_waste() -> None:
+    codes = pd.read_csv(reference_path("ewc_codes.csv"), dtype=str, keep_default_na=False)
+    assert list(codes["code"]) == sorted(codes["code"])
+    assert codes["code"].is_unique
+    assert len(codes) == EWC_LIST_SIZE
+    assert (codes["hazardous"] == "true").sum() == 408
+    assert set(codes["hazardous"]) == {"true", "false"}
+    assert (codes["code"].str.endswith("*") == (codes["hazardous"] == "true")).all()
+    assert codes["code"].str.fullmatch(r"\d{2} \d{2} \d{2}\*?").all()
+    assert all(resources.normalise_ewc(code) == code for code in codes["code"])
+    assert (codes["chapter"] == codes["code"].str[:2]).all()
+    assert (codes["subchapter"] == codes["code"].str[:5]).all()
+    assert set(codes["chapter"]) == set(resources.EWC_CHAPTERS)
+    # 111 sub-chapters, each with one title
+    assert codes.groupby("subchapter")["subchapter_title"].nunique().eq(1).all()
+    assert codes["subchapter"].nunique() == 111
+    assert set(codes["family"]) <= set(resources.FAMILIES)
+    assert (codes["description"].str.strip() != "").all()
+
+
+@pytest.mark.parametrize(
+    ("code", "description"),
+    [
+        # Entries 2014/955/EU added, as quoted by EMGRISA, "Entry into force of the new European
+        # Community legislation on waste" (29 May 2015, emgrisa.es): "New Codes are introduced
+        # 16 03 07* 'metallic mercury' and 19 03 08* 'partly stabilised mercury'".
+        ("16 03 07*", "Metallic mercury"),
+        ("19 03 08*", "Partly stabilised mercury"),
+        # Same page: in "red mud from alumina production other than the wastes mentioned in
+        # 01 03 10" the earlier reference to 01 03 07 "is replaced by that of the code 01 03 10".
+        ("01 03 09", "Red mud from alumina production other than the wastes mentioned in 01 03 10"),
+        # Worded alike in all three transcriptions compared (ewc_codes.md, "Checks").
+        ("19 01 14", "Fly ash other than those mentioned in 19 01 13"),
+        ("17 02 03", "Plastic"),
+    ],
+)
+def test_descriptions_follow_the_regulation(code: str, description: str) -> None:
+    assert WORDS.ewc[code].description == description
