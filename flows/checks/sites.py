@@ -112,7 +112,8 @@ def _nace_codes(checker: Checker) -> pd.Series:
         code: nace.resolve(code) for code in codes.dropna().unique()
     }
     normalised = codes.map({code: found for code, (found, _) in lookup.items()}).astype("string")
-    notes = codes.map({code: note for code, (_, note) in lookup.items()})
+    # an empty lookup (no code given) maps to a numeric column: keep it text
+    notes = codes.map({code: note for code, (_, note) in lookup.items()}).astype("string")
     mapped = normalised.notna() & notes.fillna("").ne("")
     for row, code, note in zip(checker.rows(mapped), codes[mapped], notes[mapped], strict=True):
         checker.add(

@@ -222,3 +222,15 @@ def test_finding_row_is_an_int_or_none() -> None:
     table_level = Finding("f", "sites", None, None, "error", "E", "m")
     assert table_level.row is None
     assert "row" not in table_level.format()
+
+
+def test_a_nace_column_with_no_code_at_all_is_a_finding_not_a_crash(tmp_path: Path) -> None:
+    """Found by the workbook fuzz test: a nace column whose every cell is blank."""
+    folder = tmp_path / "blank"
+    folder.mkdir()
+    (folder / "sites.csv").write_text(
+        "site_id,name,nace,lat,lon\na,A,,55.6,11.1\nb,B,,55.7,11.2\n", encoding="utf-8"
+    )
+    result = load_case(folder)
+    assert result.case is None
+    assert any(f.field == "nace" for f in result.report.errors)
