@@ -108,7 +108,8 @@ def test_page_lists_ranked_candidates_of_the_default_case(page: AppTest) -> None
     assert len(table) == len(scored) > 0
     assert list(table.columns) == [
         "rank", "from", "to", "resource", "quantity", "unit", "distance km", "distance kind",
-        "EUR/yr", "t CO2e/yr", "break-even km", "in case", "confidence", "family", "explanation",
+        "EUR/yr", "t CO2e/yr", "break-even km", "in case", "parks", "confidence", "family",
+        "explanation",
     ]  # fmt: skip
     assert list(table["rank"]) == sorted(table["rank"])
     assert set(table["distance kind"]) == {"estimated"}  # no network loaded
