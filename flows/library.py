@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -112,15 +113,7 @@ def _load(path: Path, vocabulary: resources.Vocabulary) -> pd.DataFrame:
         frame[col] = frame[col].str.strip()
     problems: list[str] = []
     for pos, row in enumerate(frame.itertuples(index=False), start=2):
-        for col in ("source_nace", "receiver_nace"):
-            if not nace.is_valid(getattr(row, col)):
-                problems.append(f"row {pos}, {col}: {getattr(row, col)!r} is not a NACE code")
-        try:
-            vocabulary.normalise(row.resource)
-        except ResourceError as err:
-            problems.append(f"row {pos}, resource: {err}")
-        if not row.source:
-            problems.append(f"row {pos}, source: empty; every row cites its source")
+        problems += _pair_problems(row, pos, ("source_nace", "receiver_nace"), vocabulary)
         if row.confidence not in CONFIDENCE_ORDER:
             problems.append(f"row {pos}, confidence: {row.confidence!r} is not high/medium/low")
     if problems:
@@ -190,6 +183,25 @@ def load_documented(
     return frame
 
 
+def _pair_problems(
+    row: Any, pos: int, nace_columns: tuple[str, str], vocabulary: resources.Vocabulary
+) -> list[str]:
+    """What is wrong with one source-to-receiver row of the library or the documented table:
+    its two NACE codes, its resource and its source (line ``pos`` of the file)."""
+    problems = [
+        f"row {pos}, {col}: {getattr(row, col)!r} is not a NACE code"
+        for col in nace_columns
+        if not nace.is_valid(getattr(row, col))
+    ]
+    try:
+        vocabulary.normalise(row.resource)
+    except ResourceError as err:
+        problems.append(f"row {pos}, resource: {err}")
+    if not row.source:
+        problems.append(f"row {pos}, source: empty; every row cites its source")
+    return problems
+
+
 def _documented_problems(frame: pd.DataFrame, vocabulary: resources.Vocabulary) -> list[str]:
     """One message per bad field, with its line in the file (the header is line 1)."""
     problems: list[str] = []
@@ -204,15 +216,7 @@ def _documented_problems(frame: pd.DataFrame, vocabulary: resources.Vocabulary) 
             )
         else:
             seen[row.exchange_id] = pos
-        for col in ("provider_nace", "receiver_nace"):
-            if not nace.is_valid(getattr(row, col)):
-                problems.append(f"row {pos}, {col}: {getattr(row, col)!r} is not a NACE code")
-        try:
-            vocabulary.normalise(row.resource)
-        except ResourceError as err:
-            problems.append(f"row {pos}, resource: {err}")
-        if not row.source:
-            problems.append(f"row {pos}, source: empty; every exchange cites its source")
+        problems += _pair_problems(row, pos, ("provider_nace", "receiver_nace"), vocabulary)
         if row.first_year and not row.first_year.isdigit():
             problems.append(f"row {pos}, first_year: {row.first_year!r} is not a year")
     return problems

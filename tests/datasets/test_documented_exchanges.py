@@ -16,23 +16,10 @@ import pytest
 
 from datasets import reference_path
 from flows import nace
+from flows.library import DOCUMENTED_COLUMNS
 from flows.reference import default
 
-COLUMNS = [
-    "exchange_id",
-    "case",
-    "country",
-    "provider",
-    "provider_nace",
-    "receiver",
-    "receiver_nace",
-    "resource",
-    "resource_name",
-    "status",
-    "first_year",
-    "source",
-    "notes",
-]
+COLUMNS = list(DOCUMENTED_COLUMNS)
 SOURCE_COLUMNS = ["source", "citation", "url", "year", "read"]
 MIN_ROWS = 300
 MIN_SOURCES = 25
