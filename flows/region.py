@@ -594,6 +594,44 @@ def _period(sites: pd.DataFrame) -> dict[str, Any]:
     }
 
 
+def _flow_table(
+    rows: pd.DataFrame,
+    *,
+    direction: str,
+    resource: Any,
+    quantity: Any,
+    unit: str,
+    basis: str,
+    source: str,
+    method: Any,
+    availability: str,
+    temperature_c: float = float("nan"),
+    supply_kind: Any = "",
+) -> pd.DataFrame:
+    """Flow rows of ``rows`` (sites of a layer): every flow the region builder declares has its
+    direction, resource, quantity and unit, how it was obtained (``quantity_basis``, ``method``,
+    ``source``), is marked estimated, and exists when its site does."""
+    import pandas as pd  # noqa: PLC0415
+
+    return pd.DataFrame(
+        {
+            "site_id": rows["site_id"].to_numpy(),
+            "direction": direction,
+            "resource": resource,
+            "quantity": quantity,
+            "unit": unit,
+            "temperature_c": temperature_c,
+            "supply_kind": supply_kind,
+            "availability": availability,
+            "source": source,
+            "method": method,
+            "quantity_basis": basis,
+            "estimated": True,
+            **_period(rows),
+        }
+    )
+
+
 def _hotmaps_flows(sites: pd.DataFrame) -> pd.DataFrame:
     import pandas as pd  # noqa: PLC0415
 
@@ -601,46 +639,34 @@ def _hotmaps_flows(sites: pd.DataFrame) -> pd.DataFrame:
     for column, temperature_c, layer_column in HEAT_BANDS:
         rows = sites[sites[column] > 0]
         parts.append(
-            pd.DataFrame(
-                {
-                    "site_id": rows["site_id"].to_numpy(),
-                    "direction": "supply",
-                    "resource": "heat",
-                    "quantity": rows[column].to_numpy(),
-                    "unit": "MWh/yr",
-                    "temperature_c": temperature_c,
-                    "supply_kind": "surplus-energy",
-                    "availability": "excess heat potential modelled by Hotmaps; "
-                    f"declared at the band's lower bound, {temperature_c:g} C",
-                    "source": LAYER_HOTMAPS,
-                    "method": f"Hotmaps {layer_column} (GWh/yr) x 1000",
-                    "quantity_basis": "modelled",
-                    "estimated": True,
-                    **_period(rows),
-                }
+            _flow_table(
+                rows,
+                direction="supply",
+                resource="heat",
+                quantity=rows[column].to_numpy(),
+                unit="MWh/yr",
+                basis="modelled",
+                source=LAYER_HOTMAPS,
+                method=f"Hotmaps {layer_column} (GWh/yr) x 1000",
+                availability="excess heat potential modelled by Hotmaps; "
+                f"declared at the band's lower bound, {temperature_c:g} C",
+                temperature_c=temperature_c,
+                supply_kind="surplus-energy",
             )
         )
     rows = sites[sites["co2_2014_t_per_yr"] > 0]
     parts.append(
-        pd.DataFrame(
-            {
-                "site_id": rows["site_id"].to_numpy(),
-                "direction": "supply",
-                "resource": "co2",
-                "quantity": rows["co2_2014_t_per_yr"].to_numpy(),
-                "unit": "t/yr",
-                "temperature_c": float("nan"),
-                "supply_kind": "",
-                "availability": "all CO2 the site emitted in 2014; only a fraction (concentrated "
-                "process streams, flue gas after capture) can be captured and used",
-                "source": LAYER_HOTMAPS,
-                "method": (
-                    "Hotmaps " + rows["co2_source"] + " (t/yr), taken as today's rate"
-                ).to_numpy(),
-                "quantity_basis": "reported",
-                "estimated": True,
-                **_period(rows),
-            }
+        _flow_table(
+            rows,
+            direction="supply",
+            resource="co2",
+            quantity=rows["co2_2014_t_per_yr"].to_numpy(),
+            unit="t/yr",
+            basis="reported",
+            source=LAYER_HOTMAPS,
+            method=("Hotmaps " + rows["co2_source"] + " (t/yr), taken as today's rate").to_numpy(),
+            availability="all CO2 the site emitted in 2014; only a fraction (concentrated "
+            "process streams, flue gas after capture) can be captured and used",
         )
     )
     return pd.concat(parts, ignore_index=True)
@@ -680,30 +706,25 @@ def _hotmaps_demands(sites: pd.DataFrame, factors: pd.DataFrame) -> pd.DataFrame
         pick = (heat > 0).to_numpy(dtype=bool)
         rows = sites[pick]
         parts.append(
-            pd.DataFrame(
-                {
-                    "site_id": rows["site_id"].to_numpy(),
-                    "direction": "demand",
-                    "resource": resource,
-                    "quantity": heat[pick].to_numpy(),
-                    "unit": "MWh/yr",
-                    "temperature_c": temperature_c,
-                    "supply_kind": "",
-                    "availability": f"process heat {label} estimated from the subsector's "
-                    f"fuel use; declared at {temperature_c:g} C",
-                    "source": f"{LAYER_HOTMAPS} + {DEMAND_FACTORS_ID}",
-                    "method": (
-                        fuel_text[pick]
-                        + f" x heat_share:{level} "
-                        + _text(share[pick])
-                        + " ("
-                        + rows["subsector"]
-                        + f") x heat_efficiency {efficiency:g}"
-                    ).to_numpy(),
-                    "quantity_basis": "estimated",
-                    "estimated": True,
-                    **_period(rows),
-                }
+            _flow_table(
+                rows,
+                direction="demand",
+                resource=resource,
+                quantity=heat[pick].to_numpy(),
+                unit="MWh/yr",
+                basis="estimated",
+                source=f"{LAYER_HOTMAPS} + {DEMAND_FACTORS_ID}",
+                method=(
+                    fuel_text[pick]
+                    + f" x heat_share:{level} "
+                    + _text(share[pick])
+                    + " ("
+                    + rows["subsector"]
+                    + f") x heat_efficiency {efficiency:g}"
+                ).to_numpy(),
+                availability=f"process heat {label} estimated from the subsector's "
+                f"fuel use; declared at {temperature_c:g} C",
+                temperature_c=temperature_c,
             )
         )
     rates = factors[factors["factor"].str.startswith("material_rate:")]
@@ -713,27 +734,21 @@ def _hotmaps_demands(sites: pd.DataFrame, factors: pd.DataFrame) -> pd.DataFrame
         pick = ((sites["subsector"] == rec.subsector) & (amount > 0)).to_numpy(dtype=bool)
         rows = sites[pick]
         parts.append(
-            pd.DataFrame(
-                {
-                    "site_id": rows["site_id"].to_numpy(),
-                    "direction": "demand",
-                    "resource": ewc,
-                    "quantity": amount[pick].to_numpy(),
-                    "unit": "t/yr",
-                    "temperature_c": float("nan"),
-                    "supply_kind": "",
-                    "availability": "what the works could take in place of virgin material, "
-                    "estimated from its production",
-                    "source": f"{LAYER_HOTMAPS} + {DEMAND_FACTORS_ID}",
-                    "method": (
-                        "Hotmaps Production "
-                        + _text(rows["production_t_per_yr"], ".0f")
-                        + f" t/yr x material_rate:{ewc} {float(rec.value):g} ({rec.subsector})"
-                    ).to_numpy(),
-                    "quantity_basis": "estimated",
-                    "estimated": True,
-                    **_period(rows),
-                }
+            _flow_table(
+                rows,
+                direction="demand",
+                resource=ewc,
+                quantity=amount[pick].to_numpy(),
+                unit="t/yr",
+                basis="estimated",
+                source=f"{LAYER_HOTMAPS} + {DEMAND_FACTORS_ID}",
+                method=(
+                    "Hotmaps Production "
+                    + _text(rows["production_t_per_yr"], ".0f")
+                    + f" t/yr x material_rate:{ewc} {float(rec.value):g} ({rec.subsector})"
+                ).to_numpy(),
+                availability="what the works could take in place of virgin material, "
+                "estimated from its production",
             )
         )
     return pd.concat(parts, ignore_index=True)
@@ -778,24 +793,16 @@ def _plant_flows(plants: pd.DataFrame, factors: pd.DataFrame) -> pd.DataFrame:
         pick = (fuel == rec.fueltype) & (ash_t > 0)
         rows = plants[pick]
         parts.append(
-            pd.DataFrame(
-                {
-                    "site_id": rows["site_id"].to_numpy(),
-                    "direction": "supply",
-                    "resource": ewc,
-                    "quantity": (ash_t[pick] * float(rec.value)).to_numpy(),
-                    "unit": "t/yr",
-                    "temperature_c": float("nan"),
-                    "supply_kind": "",
-                    "availability": "estimated from capacity and fuel",
-                    "source": f"{LAYER_POWERPLANTS} + {FACTORS_ID}",
-                    "method": (
-                        base[pick] + f", residue_share:{ewc} {float(rec.value):g}"
-                    ).to_numpy(),
-                    "quantity_basis": "estimated",
-                    "estimated": True,
-                    **_period(rows),
-                }
+            _flow_table(
+                rows,
+                direction="supply",
+                resource=ewc,
+                quantity=(ash_t[pick] * float(rec.value)).to_numpy(),
+                unit="t/yr",
+                basis="estimated",
+                source=f"{LAYER_POWERPLANTS} + {FACTORS_ID}",
+                method=(base[pick] + f", residue_share:{ewc} {float(rec.value):g}").to_numpy(),
+                availability="estimated from capacity and fuel",
             )
         )
     ratio = factors[factors["factor"] == "chp_power_to_heat"]
@@ -822,31 +829,27 @@ def _plant_flows(plants: pd.DataFrame, factors: pd.DataFrame) -> pd.DataFrame:
     pick = (plants["plant_set"] == "CHP") & (heat > 0)
     rows = plants[pick]
     parts.append(
-        pd.DataFrame(
-            {
-                "site_id": rows["site_id"].to_numpy(),
-                "direction": "supply",
-                "resource": "heat",
-                "quantity": heat[pick].to_numpy(),
-                "unit": "MWh/yr",
-                "temperature_c": temperature,
-                "supply_kind": np.where(
-                    rows["fueltype"].isin(_BIOGENIC_FUELS), "produced-chp-biomass", "produced-chp"
-                ),
-                "availability": "CHP heat estimated from capacity and fuel",
-                "source": f"{LAYER_POWERPLANTS} + {FACTORS_ID}",
-                "method": (
-                    rows["fueltype"]
-                    + ": full_load_hours "
-                    + _text(hours[pick])
-                    + " h/yr, chp_power_to_heat "
-                    + _text(c_b[pick])
-                    + f", chp_heat_temperature {temperature:g} C"
-                ).to_numpy(),
-                "quantity_basis": "estimated",
-                "estimated": True,
-                **_period(rows),
-            }
+        _flow_table(
+            rows,
+            direction="supply",
+            resource="heat",
+            quantity=heat[pick].to_numpy(),
+            unit="MWh/yr",
+            basis="estimated",
+            source=f"{LAYER_POWERPLANTS} + {FACTORS_ID}",
+            method=(
+                rows["fueltype"]
+                + ": full_load_hours "
+                + _text(hours[pick])
+                + " h/yr, chp_power_to_heat "
+                + _text(c_b[pick])
+                + f", chp_heat_temperature {temperature:g} C"
+            ).to_numpy(),
+            availability="CHP heat estimated from capacity and fuel",
+            temperature_c=temperature,
+            supply_kind=np.where(
+                rows["fueltype"].isin(_BIOGENIC_FUELS), "produced-chp-biomass", "produced-chp"
+            ),
         )
     )
     return pd.concat(parts, ignore_index=True)
