@@ -33,21 +33,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--documented", help="a documented-exchanges CSV (default: bundled)")
     args = parser.parse_args(argv)
     ref = reference.load(library_path=args.library, documented_path=args.documented)
-    start = time.perf_counter()
-    result = evidence.leave_one_source_out(
-        ref.library, ref.documented, k=args.k, vocabulary=ref.vocabulary
-    )
-    took_s = time.perf_counter() - start
-    print(
-        f"library: {len(ref.library)} rows; documented: {len(ref.documented)} exchanges, "
-        f"{result.exchanges} active or historical held out in turn, "
-        f"{result.sources} sources; recall@{result.k} ({took_s:.1f} s)\n"
-    )
-    table = result.table.assign(
-        cell=[f"{row.recall:.3f} ({row.hits}/{row.n})" for row in result.table.itertuples()]
-    )
-    wide = table.pivot(index=["mode", "method"], columns="level", values="cell")
-    print(wide[list(evidence.LEVELS)].to_string())
+    for hold_out in ("source", "case"):
+        start = time.perf_counter()
+        result = evidence.leave_one_source_out(
+            ref.library, ref.documented, k=args.k, vocabulary=ref.vocabulary, hold_out=hold_out
+        )
+        took_s = time.perf_counter() - start
+        print(
+            f"\nleave one {hold_out} out -- library: {len(ref.library)} rows; documented: "
+            f"{len(ref.documented)} exchanges, {result.exchanges} active or historical held out "
+            f"in {result.groups} {hold_out}s ({result.sources} sources); recall@{result.k} "
+            f"({took_s:.1f} s)\n"
+        )
+        table = result.table.assign(
+            cell=[f"{row.recall:.3f} ({row.hits}/{row.n})" for row in result.table.itertuples()]
+        )
+        wide = table.pivot(index=["mode", "method"], columns="level", values="cell")
+        print(wide[list(evidence.LEVELS)].to_string())
     cover = evidence.coverage(ref.library, ref.documented, vocabulary=ref.vocabulary)
     print(
         f"\nprovider codes in the documented table: {len(cover.codes)}; without an answer: "

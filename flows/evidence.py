@@ -1,4 +1,5 @@
-"""How well the synergy library predicts documented exchanges: leave-one-source-out recall.
+"""How well the synergy library predicts documented exchanges: leave-one-source-out (or
+leave-one-case-out) recall.
 
 For each source of the documented-exchanges table, its exchanges are held out, the library's
 evidence is counted from the other sources only, and :func:`flows.library.suggest` is asked for
@@ -62,15 +63,21 @@ class Recall:
     exchanges : int
         Exchanges evaluated (status active or historical).
     sources : int
-        Sources held out in turn.
+        Distinct sources of those exchanges.
     k : int
         How many receivers count.
+    held_out : str
+        What was held out in turn: ``source`` or ``case``.
+    groups : int
+        How many sources or cases were held out in turn.
     """
 
     table: pd.DataFrame
     exchanges: int
     sources: int
     k: int
+    held_out: str = "source"
+    groups: int = 0
 
 
 def leave_one_source_out(
@@ -79,6 +86,7 @@ def leave_one_source_out(
     *,
     k: int = 5,
     vocabulary: resources.Vocabulary | None = None,
+    hold_out: str = "source",
 ) -> Recall:
     """Recall@k of :func:`flows.library.suggest` and of two popularity baselines.
 
@@ -95,13 +103,22 @@ def leave_one_source_out(
         How many distinct receivers (at each level) a method may name.
     vocabulary
         The EWC list and carriers (default: the bundled ones).
+    hold_out
+        ``source`` (each source's exchanges in turn) or ``case`` (each case's, whatever its
+        sources: a symbiosis documented by many sources, as Kalundborg is, is then never
+        predicted from its own other sources); library rows citing any source of what is held
+        out are dropped in that fold.
     """
+    if hold_out not in ("source", "case"):
+        msg = f"hold_out must be 'source' or 'case', not {hold_out!r}"
+        raise ValueError(msg)
     words = vocabulary or resources.read_vocabulary()
     done = documented[documented["status"].isin(synergy_library.EVIDENCE_STATUSES)]
     hits: dict[tuple[str, str, str], list[int]] = {}
-    for source, held in done.groupby("source", sort=True):
-        train = done[done["source"] != source]
-        lib = synergy_library.with_evidence(library[library["source"] != source], train)
+    for group, held in done.groupby(hold_out, sort=True):
+        train = done[done[hold_out] != group]
+        cited = set(held["source"])
+        lib = synergy_library.with_evidence(library[~library["source"].isin(cited)], train)
         ranked = _suggester(lib, words, widen=False)
         widened = _suggester(lib, words, widen=True)
         for exchange in held.itertuples(index=False):
@@ -140,7 +157,14 @@ def leave_one_source_out(
         for (mode, method, level_name), found in hits.items()
     ]
     table = pd.DataFrame(rows, columns=["mode", "method", "level", "hits", "n", "recall"])
-    return Recall(table=table, exchanges=len(done), sources=done["source"].nunique(), k=k)
+    return Recall(
+        table=table,
+        exchanges=len(done),
+        sources=done["source"].nunique(),
+        k=k,
+        held_out=hold_out,
+        groups=done[hold_out].nunique(),
+    )
 
 
 def _suggester(

@@ -148,6 +148,27 @@ def test_leave_one_source_out_recall_matches_a_hand_count(
     assert set(wide["method"]) == set(evidence.METHODS)
 
 
+def test_leave_one_case_out_holds_out_every_source_of_a_case(
+    small: pd.DataFrame, documented: pd.DataFrame
+) -> None:
+    # each case of the fixture has one source: holding out cases is holding out sources
+    by_source = evidence.leave_one_source_out(small, documented, k=1)
+    by_case = evidence.leave_one_source_out(small, documented, k=1, hold_out="case")
+    pd.testing.assert_frame_equal(by_source.table, by_case.table)
+    assert (by_case.held_out, by_case.groups) == ("case", 3)
+    # D3 (case Alpha) cited from source b: held out by source, it is predicted with Alpha's D1
+    # and D9 in training and Beta's exchanges out; held out by case, the other way round
+    moved = documented.assign(
+        source=documented["source"].where(documented["exchange_id"] != "D3", "b")
+    )
+    source_folds = evidence.leave_one_source_out(small, moved, k=1)
+    case_folds = evidence.leave_one_source_out(small, moved, k=1, hold_out="case")
+    assert (source_folds.groups, case_folds.groups) == (3, 3)
+    assert not source_folds.table.equals(case_folds.table)
+    with pytest.raises(ValueError, match="hold_out"):
+        evidence.leave_one_source_out(small, documented, hold_out="country")
+
+
 def test_coverage_before_and_after_fallback(small: pd.DataFrame, documented: pd.DataFrame) -> None:
     extra = documented.iloc[:2].assign(exchange_id=["X1", "X2"], provider_nace=["20.11", "01.13"])
     found = evidence.coverage(small, pd.concat([documented, extra]))
