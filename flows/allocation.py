@@ -269,7 +269,14 @@ def allocate(
     supply, demand, cap_s, cap_d = _keys(frame)
     problem = _Problem(qty, value, fixed, supply, demand, cap_s, cap_d)
     in_place = (frame["exchange_status"].astype("object") == "active").to_numpy() & usable
-    flow = _reserve_in_place(frame, problem, in_place & opts.keep_in_place)
+    flow = np.zeros(len(frame))
+    if opts.keep_in_place and in_place.any():
+        # exchanges in place use their share first, each flow counted once (the totals' rule)
+        flow, taken_s, taken_d = summary.taken_in_place(
+            frame, in_place, benefit=value, index=(supply, demand, cap_s, cap_d)
+        )
+        problem.cap_s = np.maximum(problem.cap_s - taken_s, 0.0)
+        problem.cap_d = np.maximum(problem.cap_d - taken_d, 0.0)
     excluded = (
         frame["supply_site"].astype("object").isin(list(opts.exclude_sites))
         | frame["demand_site"].astype("object").isin(list(opts.exclude_sites))
@@ -345,21 +352,6 @@ def _check_request(candidates: pd.DataFrame, options: AllocationOptions) -> None
         raise AllocationError(msg)
 
 
-def _reserve_in_place(frame: pd.DataFrame, problem: _Problem, in_place: np.ndarray) -> np.ndarray:
-    """Flows of the exchanges in place (each flow counted once), taken from what their
-    supplies and demands hold; the flow per candidate."""
-    flow = np.zeros(len(frame))
-    if not in_place.any():
-        return flow
-    share = summary.best_per_flow(frame[in_place].assign(net_benefit_eur=problem.value[in_place]))
-    flow[in_place] = np.nan_to_num(problem.qty[in_place] * share)
-    np.subtract.at(problem.cap_s, problem.supply[in_place], flow[in_place])
-    np.subtract.at(problem.cap_d, problem.demand[in_place], flow[in_place])
-    problem.cap_s = np.maximum(problem.cap_s, 0.0)
-    problem.cap_d = np.maximum(problem.cap_d, 0.0)
-    return flow
-
-
 @dataclass(frozen=True)
 class _Offered:
     """Shared networks offered to the programme: per network row, the candidate it copies and
@@ -394,8 +386,6 @@ def _offer_networks(
     kept: list[HeatNetwork] = []
     base_rows: list[np.ndarray] = []
     shares: list[float] = []
-    fixed_eur: list[float] = []
-    fixed_co2: list[float] = []
     excluded = set(options.exclude_sites)
     every = np.arange(n_base)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -415,8 +405,8 @@ def _offer_networks(
         kept.append(network)
         base_rows.append(members)
         shares.append(share)
-        fixed_eur.append(network.annual_cost_eur_per_yr)
-        fixed_co2.append(network.pumping_co2e_t_per_yr)
+    fixed_eur = np.asarray([nw.annual_cost_eur_per_yr for nw in kept], dtype="float64")
+    fixed_co2 = np.asarray([nw.pumping_co2e_t_per_yr for nw in kept], dtype="float64")
     base = np.concatenate(base_rows) if base_rows else np.zeros(0, dtype=np.int64)
     network_of = np.repeat(np.arange(len(kept)), [len(b) for b in base_rows]).astype(np.int64)
     share_arr = np.asarray(shares, dtype="float64")
@@ -427,16 +417,14 @@ def _offer_networks(
     problem.supply = np.concatenate([problem.supply, problem.supply[base]])
     problem.demand = np.concatenate([problem.demand, problem.demand[base]])
     problem.group = np.concatenate([problem.group, network_of])
-    problem.group_fixed = np.asarray(
-        [_network_fixed(network, options) for network in kept], dtype="float64"
-    )
+    problem.group_fixed = _in_objective(fixed_eur, fixed_co2, options)
     return _Offered(
         networks=tuple(kept),
         base=base,
         network=network_of,
         delivered_share=share_arr,
-        fixed=np.asarray(fixed_eur, dtype="float64"),
-        fixed_co2=np.asarray(fixed_co2, dtype="float64"),
+        fixed=fixed_eur,
+        fixed_co2=fixed_co2,
     )
 
 
@@ -578,7 +566,10 @@ def _solve_part(
 
     n = len(rows)
     b_rows = np.flatnonzero(needs_binary) if needs_binary is not None else np.zeros(0, int)
-    m = len(b_rows) + len(np.unique(_groups_of(problem, rows)[_groups_of(problem, rows) >= 0]))
+    group = _groups_of(problem, rows)
+    # the part's shared networks, in the order of their yes/no columns (_programme's order)
+    networks = np.unique(group[group >= 0])
+    m = len(b_rows) + len(networks)
     upper = problem.upper(rows)
     solver = highspy.Highs()  # type: ignore[no-untyped-call]
     for name, value in _highs_options(options, decisions=m).items():
@@ -622,8 +613,6 @@ def _solve_part(
     # be charged their fixed cost
     if len(b_rows):
         x[b_rows[solution[n : n + len(b_rows)] < 0.5]] = 0.0
-    group = _groups_of(problem, rows)
-    networks = np.unique(group[group >= 0])
     if len(networks):
         built = solution[n + len(b_rows) :] >= 0.5
         x[(group >= 0) & ~np.isin(group, networks[built])] = 0.0
@@ -904,7 +893,7 @@ def _network_table(
             "investment_eur": [nw.investment_eur for nw in offered.networks],
             "annual_cost_eur_per_yr": offered.fixed,
             "pumping_co2e_t_per_yr": offered.fixed_co2,
-            "fixed_in_objective": [_network_fixed(nw, options) for nw in offered.networks],
+            "fixed_in_objective": _in_objective(offered.fixed, offered.fixed_co2, options),
         },
         columns=NETWORK_COLUMNS,
     )

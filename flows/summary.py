@@ -248,22 +248,48 @@ def greedy_shares(
     return share
 
 
+def taken_in_place(
+    frame: pd.DataFrame,
+    in_place: np.ndarray,
+    *,
+    benefit: np.ndarray | None = None,
+    index: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What the exchanges in place (``in_place`` rows) take, each flow counted once, best first
+    by ``benefit`` (default: ``net_benefit_eur``), as :func:`best_per_flow` counts them.
+    ``index``: :func:`flow_index` of ``frame`` when the caller has it.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The flow per row of ``frame`` (0 off ``in_place``), and what is taken from each supply
+        and from each demand, numbered as :func:`flow_index` numbers them.
+    """
+    supply, demand, held_s, held_d = flow_index(frame) if index is None else index
+    flow = np.zeros(len(frame))
+    if in_place.any():
+        rows = frame[in_place]
+        if benefit is not None:
+            rows = rows.assign(net_benefit_eur=benefit[in_place])
+        quantity = frame["quantity"].to_numpy(dtype="float64", na_value=np.nan)
+        flow[in_place] = np.nan_to_num(best_per_flow(rows) * quantity[in_place])
+    taken_s = np.bincount(supply, weights=flow, minlength=len(held_s))
+    taken_d = np.bincount(demand, weights=flow, minlength=len(held_d))
+    return flow, taken_s, taken_d
+
+
 def _left_after(frame: pd.DataFrame, in_place: np.ndarray) -> pd.DataFrame:
     """``frame`` with each supply and demand reduced by what the exchanges in place
     (``in_place`` rows, each flow counted once) already take from it: the new potential is what
     the cluster could add, never a flow it already exchanges."""
     if not in_place.any():
         return frame
-    supply, demand, held_s, held_d = flow_index(frame)
-    used = np.nan_to_num(
-        best_per_flow(frame[in_place])
-        * frame["quantity"].to_numpy(dtype="float64", na_value=np.nan)[in_place]
-    )
-    left_s = held_s - np.bincount(supply[in_place], weights=used, minlength=len(held_s))
-    left_d = held_d - np.bincount(demand[in_place], weights=used, minlength=len(held_d))
+    index = flow_index(frame)
+    supply, demand, held_s, held_d = index
+    _, taken_s, taken_d = taken_in_place(frame, in_place, index=index)
     return frame.assign(
-        supply_quantity=np.maximum(left_s[supply], 0.0),
-        demand_quantity=np.maximum(left_d[demand], 0.0),
+        supply_quantity=np.maximum((held_s - taken_s)[supply], 0.0),
+        demand_quantity=np.maximum((held_d - taken_d)[demand], 0.0),
     )
 
 

@@ -1,5 +1,5 @@
-"""The Plan page's glue: one plan per analysis, tier and options, its uncertainty bands and
-the shared heat networks, kept in the session."""
+"""The Plan page's glue: one plan per analysis, tier and options (with the shared heat
+networks offered to it) and its uncertainty bands, kept in the session."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from ui.keys import StateKeys
 
 if TYPE_CHECKING:
     from flows.model import Case
-    from geo.routing import RoadNetwork
 
 MAX_PLANS = 8
 """Plans kept per analysis, so that toggling an option back is instant."""
@@ -29,7 +28,8 @@ def cached_plan(
 ) -> allocation.Plan:
     """:meth:`flows.pipeline.Analysis.plan`, computed once per session while the analysis is
     the same object (the last :data:`MAX_PLANS` tier and option sets). ``networks`` are the
-    shared heat networks of that analysis and tier (:func:`shared_heat_networks`), offered
+    shared heat networks of that analysis and tier
+    (:meth:`flows.pipeline.Analysis.shared_heat_networks`), offered
     beside the pipes.
 
     Raises
@@ -78,10 +78,3 @@ def cached_bands(
             tier=tier,
         )
     return runs[(draws, seed, tier)]
-
-
-def shared_heat_networks(
-    analysis: Analysis, case: Case, *, tier: privacy.Tier, road: RoadNetwork | None
-) -> list[heat_networks.HeatNetwork]:
-    """:meth:`flows.pipeline.Analysis.shared_heat_networks` of the page's analysis."""
-    return analysis.shared_heat_networks(case, tier=tier, road=road)

@@ -175,7 +175,7 @@ network = st.session_state.get(StateKeys.NETWORK)
 analysis = synergies.cached_analysis(case, network, analysis_options)
 controls.year_note(analysis)
 road = None if network is None else network.road
-shared = plan.shared_heat_networks(analysis, case, tier=tier, road=road)
+shared = analysis.shared_heat_networks(case, tier=tier, road=road)
 try:
     result = plan.cached_plan(analysis, tier=tier, options=plan_options, networks=shared)
 except allocation.AllocationError as err:
