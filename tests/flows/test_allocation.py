@@ -432,3 +432,16 @@ def test_networks_offered_never_make_the_plan_worse(seed: int) -> None:
     cap_d = flows.groupby("demand_site")["demand_quantity"].first()
     assert (flows.groupby("supply_site")["planned_flow"].sum() <= cap_s + 1e-6).all()
     assert (flows.groupby("demand_site")["planned_flow"].sum() <= cap_d + 1e-6).all()
+
+
+def test_the_label_says_how_many_parts_the_time_limit_stopped_and_the_widest_gap() -> None:
+    parts = [
+        "HiGHS MILP (optimal)",
+        "time limit of 12 s reached, within 0.055 % of the optimum",
+        "time limit of 3 s reached, within 0.96 % of the optimum",
+    ]
+    assert allocation._label(parts, binaries=40) == (
+        "HiGHS MILP, 3 independent parts; the time limit stopped 2 of them, the widest within "
+        "0.96 % of its optimum"
+    )
+    assert allocation._label(parts[:1], binaries=0) == "HiGHS LP, 1 independent part (optimal)"
